@@ -1,0 +1,250 @@
+"""Dataclass schemas behind every YAML file in ``conf/``.
+
+Hydra merges each YAML file into its schema, so a typo in a key or a value of
+the wrong type (``topk=ten``) fails while the config is composed, before any
+model is loaded. Groups whose choices have different fields (``corpus``,
+``logger``) register one schema per choice under ``schema/<group>/<choice>``;
+their YAML files extend it with ``- /schema/<group>/<choice>@_here_``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+
+class DType(str, Enum):
+    """Weights' dtype when a model is loaded; ``auto`` keeps the checkpoint's."""
+
+    auto = "auto"
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+    float16 = "float16"
+
+
+class Strategy(str, Enum):
+    """Where replacement tokens of a fuzzy duplicate come from."""
+
+    mlm = "mlm"
+    mlm_random = "mlm_random"
+    random = "random"
+
+
+@dataclass
+class PathsConfig:
+    root_dir: str = MISSING
+    cache_dir: str = MISSING
+    data_dir: str = MISSING
+    log_dir: str = MISSING
+    output_dir: str = MISSING
+
+
+@dataclass
+class TaskConfig:
+    """What ``run.py`` runs: ``_target_`` is a function taking the whole config."""
+
+    _target_: str = MISSING
+    name: str = MISSING
+
+
+@dataclass
+class LMConfig:
+    """A language model loaded with ``from_pretrained``.
+
+    ``name_or_path`` is a hub id, a local directory, or ``tiny://NAME`` for a
+    model of the locally built tiny world (``tiny://causal_lm``, ``tiny://mlm``).
+    """
+
+    name_or_path: str = MISSING
+    tokenizer: Optional[str] = None
+    revision: Optional[str] = None
+    # HF cache to read from (and download into); None = the default HF cache.
+    cache_dir: Optional[str] = None
+    dtype: DType = DType.auto
+    trust_remote_code: bool = False
+    # Longest context used for training and scoring; None = the model's maximum.
+    max_length: Optional[int] = None
+    # Fine-tuning learning rate the paper used for this model (targets only).
+    lr: Optional[float] = None
+
+
+@dataclass
+class CorpusConfig:
+    """Fields shared by every corpus: which books receive canaries."""
+
+    _target_: str = MISSING
+    # Books that receive canaries (paper: 100, one per member canary).
+    n_books: int = 100
+    seed: int = 0
+
+
+@dataclass
+class SyntheticCorpusConfig(CorpusConfig):
+    _target_: str = "mosaic_exp.data.synthetic.SyntheticCorpus"
+    n_pretrain_books: int = 300
+    words_per_book: int = 2000
+    lexicon_size: int = 3000
+    zipf_exponent: float = 1.1
+    successors_per_word: int = 24
+    mean_sentence_words: float = 12.0
+    mean_paragraph_sentences: float = 5.0
+
+
+@dataclass
+class TextDirCorpusConfig(CorpusConfig):
+    _target_: str = "mosaic_exp.data.text_dir.TextDirCorpus"
+    path: str = MISSING
+    # Books beyond n_books kept for tiny-world pretraining; None keeps all.
+    max_pretrain_books: Optional[int] = None
+
+
+@dataclass
+class GutenbergCorpusConfig(CorpusConfig):
+    _target_: str = "mosaic_exp.data.gutenberg.GutenbergCorpus"
+    # Hub id or a local directory written by `datasets.save_to_disk`.
+    dataset: str = "imperial-cpg/project-gutenberg-extended"
+    split: str = "train"
+    revision: Optional[str] = None
+    text_field: str = "text"
+    # Column holding a stable book id; None uses the row index.
+    id_field: Optional[str] = None
+    max_pretrain_books: Optional[int] = 200
+
+
+@dataclass
+class TokenizerConfig:
+    vocab_size: int = 4096
+    min_frequency: int = 2
+
+
+@dataclass
+class ArchConfig:
+    """Size of a tiny transformer (GPT-NeoX causal LM or RoFormer masked LM)."""
+
+    hidden_size: int = 128
+    num_layers: int = 4
+    num_heads: int = 4
+    intermediate_size: int = 512
+    # Tokens per training example, special tokens included.
+    context_length: int = 256
+
+
+@dataclass
+class PretrainConfig:
+    max_steps: int = 300
+    batch_size: int = 16
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 30
+    val_fraction: float = 0.05
+    accelerator: str = "cpu"
+
+
+@dataclass
+class TinyWorldConfig:
+    """Sizes and training budgets of the locally built tiny world."""
+
+    seed: int = 0
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+    causal_lm: ArchConfig = field(default_factory=ArchConfig)
+    mlm: ArchConfig = field(default_factory=lambda: ArchConfig(num_layers=2, context_length=128))
+    causal_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
+    mlm_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
+    mlm_probability: float = 0.15
+    progress_bar: bool = True
+
+
+@dataclass
+class TrainerConfig:
+    """Arguments of `lightning.pytorch.Trainer` that experiments set."""
+
+    _target_: str = "lightning.pytorch.Trainer"
+    accelerator: str = "auto"
+    devices: Any = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: Optional[str] = "32-true"
+    max_epochs: Optional[int] = 1
+    max_steps: int = -1
+    accumulate_grad_batches: int = 1
+    gradient_clip_val: Optional[float] = None
+    log_every_n_steps: int = 10
+    val_check_interval: Optional[float] = None
+    enable_progress_bar: bool = True
+    enable_checkpointing: bool = False
+    deterministic: bool = False
+    default_root_dir: str = "${paths.output_dir}"
+
+
+@dataclass
+class CSVLoggerConfig:
+    _target_: str = "lightning.pytorch.loggers.CSVLogger"
+    save_dir: str = "${paths.output_dir}"
+    name: str = "csv"
+
+
+@dataclass
+class TensorBoardLoggerConfig:
+    _target_: str = "lightning.pytorch.loggers.TensorBoardLogger"
+    save_dir: str = "${paths.output_dir}"
+    name: str = "tensorboard"
+
+
+@dataclass
+class WandbLoggerConfig:
+    _target_: str = "lightning.pytorch.loggers.WandbLogger"
+    save_dir: str = "${paths.output_dir}"
+    project: str = "mosaic-exp"
+    entity: Optional[str] = None
+    group: Optional[str] = None
+    name: Optional[str] = None
+    # true logs locally only (no account needed); `wandb sync` uploads later.
+    offline: bool = False
+    tags: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    """The whole run. Top-level shortcuts are interpolated into the groups."""
+
+    task: TaskConfig = MISSING
+    paths: PathsConfig = MISSING
+    corpus: Any = MISSING
+    tiny_world: TinyWorldConfig = MISSING
+    model: LMConfig = MISSING
+    reference: LMConfig = MISSING
+    generator: LMConfig = MISSING
+    mlm: LMConfig = MISSING
+    trainer: TrainerConfig = MISSING
+    logger: Any = None
+
+    seed: int = 42
+    lr: float = MISSING
+    temperature: float = 1.0
+    topk: int = 10
+    strategy: Strategy = Strategy.mlm
+    # Rebuild every cached artifact this run touches instead of reusing it.
+    force: bool = False
+    tags: List[str] = field(default_factory=list)
+
+
+def register_configs() -> None:
+    """Registers the schemas and the ``abspath`` resolver; safe to call more than once."""
+    # Absolute paths keep saved configs meaningful from any working directory.
+    OmegaConf.register_new_resolver("abspath", lambda p: os.path.abspath(os.path.expanduser(p)), replace=True)
+    cs = ConfigStore.instance()
+    cs.store(name="config_schema", node=Config)
+    for group, name, node in [
+        ("corpus", "synthetic", SyntheticCorpusConfig),
+        ("corpus", "text_dir", TextDirCorpusConfig),
+        ("corpus", "gutenberg", GutenbergCorpusConfig),
+        ("logger", "csv", CSVLoggerConfig),
+        ("logger", "tensorboard", TensorBoardLoggerConfig),
+        ("logger", "wandb", WandbLoggerConfig),
+    ]:
+        cs.store(group=f"schema/{group}", name=name, node=node)

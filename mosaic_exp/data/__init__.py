@@ -1,0 +1,1 @@
+"""Corpora of books: sources (synthetic, folder of texts, Gutenberg) and the corpus stage."""

@@ -1,0 +1,59 @@
+"""Books and the fine-tune / pretrain split shared by every corpus source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Book:
+    book_id: str
+    title: str
+    text: str
+
+
+@dataclass
+class BookSplits:
+    """``finetune[i]`` receives member canary ``i``; ``pretrain`` never sees a canary."""
+
+    finetune: list[Book] = field(default_factory=list)
+    pretrain: list[Book] = field(default_factory=list)
+
+
+def split_books(
+    books: Sequence[Book],
+    n_books: int,
+    seed: int,
+    max_pretrain_books: Optional[int] = None,
+    source: str = "corpus",
+) -> BookSplits:
+    """Samples ``n_books`` fine-tuning books with ``seed``; the rest may pretrain.
+
+    Empty books are dropped first: a canary cannot be injected into one.
+    """
+    books = [b for b in books if b.text.strip()]
+    if n_books < 1:
+        raise ValueError(f"corpus.n_books must be at least 1, got {n_books}")
+    if len(books) < n_books:
+        raise ValueError(
+            f"{source} has {len(books)} non-empty books but corpus.n_books={n_books}; "
+            f"add books or lower corpus.n_books"
+        )
+    order = np.random.default_rng(seed).permutation(len(books))
+    finetune = [books[i] for i in order[:n_books]]
+    rest = [books[i] for i in order[n_books:]]
+    if max_pretrain_books is not None:
+        rest = rest[:max_pretrain_books]
+    return BookSplits(finetune=finetune, pretrain=rest)
+
+
+def unique_ids(books: Iterable[Book], source: str) -> None:
+    """Raises if two books share an id: the id links canaries to their book."""
+    seen: set[str] = set()
+    for book in books:
+        if book.book_id in seen:
+            raise ValueError(f"{source}: book id {book.book_id!r} appears twice")
+        seen.add(book.book_id)

@@ -1,0 +1,41 @@
+"""A folder of ``.txt`` files, one book each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from mosaic_exp.data.books import Book, BookSplits, split_books
+
+
+class TextDirCorpus:
+    def __init__(self, path: str, n_books: int = 100, seed: int = 0, max_pretrain_books: Optional[int] = None) -> None:
+        self.path = Path(path).expanduser()
+        self.n_books = n_books
+        self.seed = seed
+        self.max_pretrain_books = max_pretrain_books
+
+    def _files(self) -> list[Path]:
+        if not self.path.is_dir():
+            raise FileNotFoundError(
+                f"corpus.path={self.path} is not a directory; point it at a folder of .txt files"
+            )
+        files = sorted(self.path.rglob("*.txt"))
+        if not files:
+            raise FileNotFoundError(f"corpus.path={self.path} contains no .txt files")
+        return files
+
+    def load(self) -> BookSplits:
+        books = []
+        for file in self._files():
+            try:
+                text = file.read_text(encoding="utf-8")
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{file} is not UTF-8 text: {err}") from err
+            rel = file.relative_to(self.path).with_suffix("")
+            books.append(Book(book_id=str(rel), title=file.stem, text=text))
+        return split_books(books, self.n_books, self.seed, self.max_pretrain_books, source=str(self.path))
+
+    def fingerprint(self) -> dict:
+        """Names and sizes of the files, so an edited folder is a new corpus."""
+        return {str(f.relative_to(self.path)): f.stat().st_size for f in self._files()}

@@ -1,0 +1,1 @@
+"""Language models: loading any HF model by config, and the tiny world's architectures."""

@@ -1,0 +1,135 @@
+"""Content-addressed cache of stage outputs.
+
+Every stage writes to ``<cache_dir>/<stage>/<key>/``, where ``key`` hashes the
+part of the config that determines the output (plus the keys of the stages it
+reads). A build happens in a temporary sibling directory; the completion
+marker is written last and the directory is then renamed into place, so a
+crashed or half-written build is never mistaken for a finished one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from filelock import FileLock
+
+log = logging.getLogger(__name__)
+
+MARKER = "COMPLETE.json"
+SPEC = "spec.json"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot hash a {type(value).__name__} in a stage spec: {value!r}")
+
+
+def canonical_json(spec: Mapping[str, Any]) -> str:
+    """The one serialization that keys are computed from."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=_jsonable)
+
+
+def spec_key(spec: Mapping[str, Any]) -> str:
+    """A short, stable hash of a stage spec."""
+    return hashlib.sha256(canonical_json(spec).encode()).hexdigest()[:16]
+
+
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """Writes JSON to a temporary name, then renames it over ``path``."""
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_jsonable) + "\n")
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A finished stage output."""
+
+    stage: str
+    key: str
+    path: Path
+    reused: bool
+
+
+class ArtifactStore:
+    """Builds stage outputs once and hands back the cached directory afterwards."""
+
+    def __init__(self, root: str | Path, force: bool = False) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.force = force
+
+    def path(self, stage: str, spec: Mapping[str, Any]) -> Path:
+        return self.root / stage / spec_key(spec)
+
+    @staticmethod
+    def is_complete(path: Path) -> bool:
+        return (path / MARKER).is_file()
+
+    def build(
+        self,
+        stage: str,
+        spec: Mapping[str, Any],
+        builder: Callable[[Path], None],
+    ) -> Artifact:
+        """Returns the output of ``stage`` for ``spec``, building it if needed.
+
+        ``builder(directory)`` fills an empty directory. With ``force`` the
+        output is rebuilt even when a complete one exists. Concurrent callers
+        (jobs of one sweep) wait on a lock instead of building twice.
+        """
+        key = spec_key(spec)
+        final = self.root / stage / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(final.parent / f".{key}.lock")):
+            if self.is_complete(final) and not self.force:
+                log.info("%s: reusing %s", stage, final)
+                return Artifact(stage, key, final, reused=True)
+            self._remove_leftovers(final)
+            tmp = final.parent / f".{key}.tmp-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            log.info("%s: building %s", stage, final)
+            start = time.time()
+            try:
+                builder(tmp)
+                write_json_atomic(tmp / SPEC, dict(spec))
+                write_json_atomic(
+                    tmp / MARKER,
+                    {"stage": stage, "key": key, "seconds": round(time.time() - start, 3)},
+                )
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            self._replace(tmp, final)
+            log.info("%s: built in %.1f s", stage, time.time() - start)
+            return Artifact(stage, key, final, reused=False)
+
+    @staticmethod
+    def _remove_leftovers(final: Path) -> None:
+        """Drops temporary directories of crashed builds; we hold the lock."""
+        for stale in final.parent.glob(f".{final.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    @staticmethod
+    def _replace(tmp: Path, final: Path) -> None:
+        if final.exists():
+            # An incomplete or forced-out directory: move it aside first so the
+            # new one appears in a single rename.
+            old = final.parent / f".{final.name}.old-{uuid.uuid4().hex}"
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)

@@ -1,0 +1,1 @@
+"""Tasks: plain functions that take the composed config and return results."""

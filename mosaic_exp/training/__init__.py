@@ -1,0 +1,1 @@
+"""Lightning training code shared by tiny-world pretraining and fine-tuning."""
