@@ -160,6 +160,135 @@ class TinyWorldConfig:
 
 
 @dataclass
+class CanariesConfig:
+    """Reference canaries sampled from the generator (paper: 100 + 100 of 100 tokens)."""
+
+    # Tokens of the *target* tokenizer in every canary.
+    length: int = 100
+    n_members: int = 100
+    n_non_members: int = 100
+    member_seed: int = 42
+    non_member_seed: int = 420
+    # Reject a sample whose token set has Jaccard similarity above this with an accepted canary.
+    max_jaccard: float = 0.2
+    temperature: float = 1.0
+    batch_size: int = 64
+    # Generator tokens per sample; None = 1.25 * length + 25 (the target may need more tokens).
+    max_new_tokens: Optional[int] = None
+    # Stop with an error after this many samples per set.
+    max_draws: int = 20000
+    # With import_legacy=true: the original scripts' pickles (lists of token lists).
+    legacy_members: Optional[str] = None
+    legacy_non_members: Optional[str] = None
+
+
+@dataclass
+class PerturbationConfig:
+    """Fields shared by every fuzzy-duplicate family."""
+
+    _target_: str = MISSING
+    name: str = MISSING
+    # Variations per member canary (paper: 9, so 10 copies with the reference).
+    n_variations: int = 9
+    seed: int = 0
+    # With import_legacy=true: the original scripts' variations pickle.
+    legacy_variations: Optional[str] = None
+
+
+@dataclass
+class ReplaceConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.replace.Replace"
+    name: str = "replace"
+    R: int = 10
+    strategy: Strategy = Strategy.mlm
+    topk: int = 10
+    same_indices: bool = False
+    uniform_spread: bool = False
+    mlm_batch_size: int = 256
+
+
+@dataclass
+class InsertConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.insert.Insert"
+    name: str = "insert"
+    # After every `every` tokens insert `n_insert` random tokens (paper: n, X).
+    every: int = 10
+    n_insert: int = 1
+
+
+@dataclass
+class ScatteredConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.insert.Scattered"
+    name: str = "scattered"
+    # The canary is cut into n-grams of this size, each inserted on its own.
+    ngram: int = 10
+
+
+@dataclass
+class ShuffleConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.shuffle.Shuffle"
+    name: str = "shuffle"
+    # Size of the n-gram blocks that are permuted.
+    block: int = 5
+    # Target normalized Kendall-tau distance between the block order and the original.
+    kendall_tau: float = 0.5
+
+
+@dataclass
+class ParaphraseConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.paraphrase.Paraphrase"
+    name: str = "paraphrase"
+
+
+@dataclass
+class ExactConfig(PerturbationConfig):
+    _target_: str = "mosaic_exp.perturb.exact.Exact"
+    name: str = "exact"
+    # Total identical copies, the reference included (paper: 1..10).
+    nrep: int = 10
+
+
+@dataclass
+class ParaphraserConfig:
+    _target_: str = MISSING
+    # `{n}` and `{text}` are filled in.
+    prompt: str = (
+        "Paraphrase the following text {n} times. Keep its meaning and length. "
+        "Answer with a numbered list (1. ... 2. ...) and nothing else.\n\nText: {text}"
+    )
+    temperature: float = 1.0
+    top_p: float = 0.9
+    max_new_tokens: int = 2048
+    # More attempts, each with twice the token budget, when too few paraphrases come back.
+    max_retries: int = 3
+
+
+@dataclass
+class HFChatParaphraserConfig(ParaphraserConfig):
+    _target_: str = "mosaic_exp.perturb.paraphrase.HFChatParaphraser"
+    model: LMConfig = field(default_factory=lambda: LMConfig(name_or_path="mistralai/Mistral-7B-Instruct-v0.2"))
+    seed: int = 0
+
+
+@dataclass
+class OpenAIParaphraserConfig(ParaphraserConfig):
+    _target_: str = "mosaic_exp.perturb.paraphrase.OpenAIParaphraser"
+    model: str = "gpt-4o-mini"
+    # None = the official endpoint; any server speaking the chat-completions protocol works.
+    base_url: Optional[str] = None
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 120.0
+    seed: Optional[int] = 0
+
+
+@dataclass
+class InjectConfig:
+    """Where copies go inside a book."""
+
+    seed: int = 0
+
+
+@dataclass
 class TrainerConfig:
     """Arguments of `lightning.pytorch.Trainer` that experiments set."""
 
@@ -220,6 +349,10 @@ class Config:
     reference: LMConfig = MISSING
     generator: LMConfig = MISSING
     mlm: LMConfig = MISSING
+    canaries: CanariesConfig = MISSING
+    perturbation: Any = MISSING
+    paraphraser: Any = None
+    inject: InjectConfig = MISSING
     trainer: TrainerConfig = MISSING
     logger: Any = None
 
@@ -228,6 +361,12 @@ class Config:
     temperature: float = 1.0
     topk: int = 10
     strategy: Strategy = Strategy.mlm
+    # Tokens replaced per fuzzy duplicate (perturbation=replace).
+    R: int = 10
+    # Exact copies (perturbation=exact).
+    nrep: int = 10
+    # Read canaries and variations from the original scripts' pickles instead of generating them.
+    import_legacy: bool = False
     # Rebuild every cached artifact this run touches instead of reusing it.
     force: bool = False
     tags: List[str] = field(default_factory=list)
@@ -243,6 +382,14 @@ def register_configs() -> None:
         ("corpus", "synthetic", SyntheticCorpusConfig),
         ("corpus", "text_dir", TextDirCorpusConfig),
         ("corpus", "gutenberg", GutenbergCorpusConfig),
+        ("perturbation", "replace", ReplaceConfig),
+        ("perturbation", "insert", InsertConfig),
+        ("perturbation", "scattered", ScatteredConfig),
+        ("perturbation", "shuffle", ShuffleConfig),
+        ("perturbation", "paraphrase", ParaphraseConfig),
+        ("perturbation", "exact", ExactConfig),
+        ("paraphraser", "hf_chat", HFChatParaphraserConfig),
+        ("paraphraser", "openai", OpenAIParaphraserConfig),
         ("logger", "csv", CSVLoggerConfig),
         ("logger", "tensorboard", TensorBoardLoggerConfig),
         ("logger", "wandb", WandbLoggerConfig),

@@ -7,10 +7,10 @@ a local directory, or ``tiny://NAME`` for a model of the tiny world.
 from __future__ import annotations
 
 import os
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from transformers import AutoModelForCausalLM, AutoModelForMaskedLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 TINY_SCHEME = "tiny://"
@@ -87,3 +87,33 @@ def load_causal_lm(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = No
 def load_masked_lm(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A masked LM and its tokenizer, in eval mode on the CPU."""
     return _load(AutoModelForMaskedLM, lm, tiny_models)
+
+
+def inference_device() -> torch.device:
+    """The GPU when there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def lm_spec(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> dict:
+    """What identifies an LM in a stage key: its resolved location and revision."""
+    return {
+        "name_or_path": resolve_name_or_path(str(lm.name_or_path), tiny_models),
+        "tokenizer": resolve_name_or_path(str(lm.tokenizer), tiny_models) if lm.tokenizer else None,
+        "revision": lm.revision,
+    }
+
+
+def resolve_tiny_paths(node: Any, tiny_models: Optional[Mapping[str, str]]) -> Any:
+    """A plain copy of a config node with every ``tiny://`` model path resolved."""
+    plain = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, str) and value.startswith(TINY_SCHEME):
+            return resolve_name_or_path(value, tiny_models)
+        return value
+
+    return OmegaConf.create(walk(plain))

@@ -16,9 +16,6 @@ class TinyWorld:
     causal_lm: Artifact
     mlm: Artifact
 
-    def models(self) -> dict[str, str]:
-        """Local directories that ``tiny://NAME`` model paths stand for."""
-        return {"causal_lm": str(self.causal_lm.path), "mlm": str(self.mlm.path)}
 
 
 def build_tiny_world(cfg: DictConfig, corpus: Artifact, store: ArtifactStore) -> TinyWorld:

@@ -1,0 +1,1 @@
+"""Reference canaries: synthetic sequences sampled from the generator LM."""

@@ -1,0 +1,120 @@
+"""Sampling canaries from a generator LM until enough pass the filters."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from mosaic_exp.canaries.filters import REASONS, CanaryFilter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Canary:
+    tokens: list[int]
+    text: str
+
+
+@dataclass
+class SamplingReport:
+    drawn: int = 0
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+
+class NotEnoughCanaries(RuntimeError):
+    """Raised when ``max_draws`` samples did not yield the requested count."""
+
+    def __init__(self, message: str, accepted: list[Canary], report: SamplingReport) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+        self.report = report
+
+
+def sample_texts(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    batch_size: int,
+    max_new_tokens: int,
+    temperature: float,
+) -> Iterator[tuple[str, bool]]:
+    """Endless ``(text, contains_eos)`` samples from an empty prompt (the BOS token)."""
+    bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    device = next(model.parameters()).device
+    prompt = torch.full((batch_size, 1), bos, dtype=torch.long, device=device)
+    while True:
+        with torch.inference_mode():
+            out = model.generate(
+                prompt,
+                attention_mask=torch.ones_like(prompt),
+                do_sample=True,
+                temperature=temperature,
+                top_k=0,
+                top_p=1.0,
+                max_new_tokens=max_new_tokens,
+                # Sampling must not stop at EOS: a sample containing EOS is rejected, not shortened.
+                min_new_tokens=max_new_tokens,
+                pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else bos,
+            )
+        for row in out[:, 1:].tolist():
+            yield tokenizer.decode(row, skip_special_tokens=False), tokenizer.eos_token_id in row
+
+
+def draw_canaries(
+    samples: Iterator[tuple[str, bool]],
+    filt: CanaryFilter,
+    target: PreTrainedTokenizerBase,
+    count: int,
+    max_draws: int,
+    label: str,
+) -> tuple[list[Canary], SamplingReport]:
+    """Pulls samples until ``count`` are accepted; raises with the dominant reason otherwise."""
+    report = SamplingReport()
+    accepted: list[Canary] = []
+    start = time.perf_counter()
+    rejected_before = dict(filt.rejected)
+    next_log = time.perf_counter() + 10
+    while len(accepted) < count:
+        if report.drawn >= max_draws:
+            break
+        text, has_eos = next(samples)
+        report.drawn += 1
+        tokens = filt.offer(text, has_eos)
+        if tokens is not None:
+            accepted.append(Canary(tokens=tokens, text=target.decode(tokens)))
+        if time.perf_counter() > next_log:
+            log.info("%s: %d/%d accepted after %d samples", label, len(accepted), count, report.drawn)
+            next_log = time.perf_counter() + 10
+    report.seconds = time.perf_counter() - start
+    report.accepted = len(accepted)
+    report.rejected = {r: filt.rejected[r] - rejected_before.get(r, 0) for r in REASONS}
+    log.info(
+        "%s: %d accepted of %d samples in %.1f s; rejected %s",
+        label, report.accepted, report.drawn, report.seconds, report.rejected,
+    )
+    if len(accepted) < count:
+        reason = max(report.rejected, key=report.rejected.get)
+        hints = {
+            "eos": "sample fewer tokens (canaries.max_new_tokens) or use a generator that rarely ends early",
+            "too_short": "raise canaries.max_new_tokens",
+            "roundtrip": "the target tokenizer re-splits many tokens; check generator/model tokenizers",
+            "jaccard": "raise canaries.max_jaccard or ask for fewer canaries",
+        }
+        raise NotEnoughCanaries(
+            f"{label}: only {len(accepted)} of {count} canaries after canaries.max_draws={max_draws} samples; "
+            f"most rejections were '{reason}' ({report.rejected[reason]} of {report.drawn}): {hints[reason]}",
+            accepted,
+            report,
+        )
+    return accepted, report

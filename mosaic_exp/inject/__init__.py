@@ -1,0 +1,1 @@
+"""Injecting canaries and their fuzzy duplicates into the fine-tuning books."""

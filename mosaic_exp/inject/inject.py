@@ -1,0 +1,95 @@
+"""Placing copies at random whitespace positions of a book."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from transformers import PreTrainedTokenizerBase
+
+_SPACE = re.compile(r"\s")
+
+
+@dataclass
+class Piece:
+    """Text to insert, and what it is."""
+
+    text: str
+    tokens: list[int]
+    canary: int
+    kind: str  # "reference" or "variation"
+    variation: Optional[int] = None
+    fragment: Optional[int] = None
+
+
+@dataclass
+class Insertion:
+    """Where a piece ended up: ``text[offset:offset + length]`` is the piece."""
+
+    book: int
+    book_id: str
+    offset: int
+    length: int
+    canary: int
+    kind: str
+    variation: Optional[int]
+    fragment: Optional[int]
+    tokens: list[int]
+    token_exact: Optional[bool] = None
+
+
+def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, book: int, book_id: str) -> tuple[str, list[Insertion]]:
+    """Inserts every piece before a distinct, randomly chosen whitespace character.
+
+    A space goes before the piece (unless it starts with one) and the chosen
+    whitespace character follows it, so no word of the book is split and the
+    piece is separated on both sides. Pieces land in random order.
+    """
+    spaces = [m.start() for m in _SPACE.finditer(text)]
+    if len(spaces) < len(pieces):
+        raise ValueError(
+            f"book {book_id!r} has {len(spaces)} whitespace positions but {len(pieces)} copies must go into it"
+        )
+    positions = np.sort(rng.choice(len(spaces), size=len(pieces), replace=False))
+    order = rng.permutation(len(pieces))
+    parts: list[str] = []
+    insertions: list[Insertion] = []
+    written = 0
+    previous = 0
+    for slot, index in zip(positions, order):
+        piece = pieces[index]
+        at = spaces[slot]
+        parts.append(text[previous:at])
+        written += at - previous
+        lead = "" if piece.text[:1].isspace() else " "
+        parts.append(lead + piece.text)
+        insertions.append(
+            Insertion(book, book_id, written + len(lead), len(piece.text), piece.canary, piece.kind,
+                      piece.variation, piece.fragment, piece.tokens)
+        )
+        written += len(lead) + len(piece.text)
+        previous = at
+    parts.append(text[previous:])
+    return "".join(parts), insertions
+
+
+def mark_token_exact(text: str, insertions: list[Insertion], tokenizer: PreTrainedTokenizerBase) -> None:
+    """Sets ``token_exact``: does the book's tokenization contain the piece's tokens there?
+
+    BPE merges across the piece's boundaries can change its first or last
+    token; such a copy is still in the book, just not token for token.
+    """
+    if not insertions:
+        return
+    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+    ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
+    ends = np.array([end for _, end in offsets])
+    for ins in insertions:
+        # The piece's first token is the first one ending after the separating space.
+        first = int(np.searchsorted(ends, ins.offset, side="right"))
+        n = len(ins.tokens)
+        ins.token_exact = any(
+            ids[s : s + n] == ins.tokens for s in range(max(0, first - 1), min(len(ids), first + 2))
+        )

@@ -1,0 +1,1 @@
+"""Fuzzy duplicates of canaries: replace, insert, scattered, shuffle, paraphrase, exact."""

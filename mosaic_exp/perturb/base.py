@@ -1,0 +1,88 @@
+"""What every perturbation produces, and the models it may draw on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol, Sequence
+
+import numpy as np
+from transformers import PreTrainedTokenizerBase
+
+from mosaic_exp.perturb.distance import hamming, levenshtein
+
+
+@dataclass
+class Variation:
+    """One fuzzy duplicate of a reference canary.
+
+    ``fragments`` is set when the copy is injected as separate pieces (the
+    scattered n-gram baseline); ``tokens`` is then their concatenation.
+    """
+
+    tokens: list[int]
+    edited_positions: list[int] = field(default_factory=list)
+    hamming: Optional[int] = None
+    levenshtein: int = 0
+    kendall_tau: Optional[float] = None
+    # Shuffles: which reference block stands at each place.
+    block_order: Optional[list[int]] = None
+    fragments: Optional[list[list[int]]] = None
+
+    @classmethod
+    def of(cls, reference: Sequence[int], tokens: list[int], **extra: Any) -> "Variation":
+        """A variation with its distances to ``reference`` filled in."""
+        return cls(tokens=tokens, hamming=hamming(reference, tokens), levenshtein=levenshtein(reference, tokens), **extra)
+
+
+@dataclass
+class PerturbEnv:
+    """Models a perturbation may need, loaded only when asked for."""
+
+    tokenizer: PreTrainedTokenizerBase
+    load_mlm: Callable[[], tuple[Any, PreTrainedTokenizerBase]]
+    load_paraphraser: Callable[[], Any]
+
+    _vocabulary: Optional[np.ndarray] = field(default=None, init=False, repr=False)
+
+    def vocabulary(self) -> np.ndarray:
+        """Target ids a random draw may use: no special token, and only tokens that
+        survive being written as text and read back (a lone UTF-8 byte does not)."""
+        if self._vocabulary is None:
+            special = set(self.tokenizer.all_special_ids)
+            ids = [i for i in range(len(self.tokenizer)) if i not in special]
+            texts = self.tokenizer.batch_decode([[i] for i in ids])
+            again = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
+            self._vocabulary = np.array([i for i, back in zip(ids, again) if back == [i]])
+        return self._vocabulary
+
+    def random_ids(self, rng: np.random.Generator, size: int, exclude: Sequence[int] = ()) -> list[int]:
+        """Uniform draws from ``vocabulary()``, never one of ``exclude``."""
+        vocab = self.vocabulary()
+        out: list[int] = []
+        while len(out) < size:
+            token = int(vocab[rng.integers(len(vocab))])
+            if token not in exclude:
+                out.append(token)
+        return out
+
+
+class Perturbation(Protocol):
+    n_variations: int
+
+    def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """``n_variations`` fuzzy duplicates for every reference, in order."""
+        ...
+
+
+class PerturbationBase:
+    """Takes the fields every perturbation config has (see ``PerturbationConfig``)."""
+
+    def __init__(self, name: str, n_variations: int = 9, seed: int = 0, legacy_variations: Optional[str] = None) -> None:
+        if n_variations < 0:
+            raise ValueError(f"perturbation.n_variations must be >= 0, got {n_variations}")
+        self.name = name
+        self.n_variations = n_variations
+        self.seed = seed
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)

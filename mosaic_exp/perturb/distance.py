@@ -1,0 +1,80 @@
+"""Distances between token sequences, recorded for every fuzzy duplicate."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+def hamming(a: Sequence[int], b: Sequence[int]) -> Optional[int]:
+    """Positions that differ; None when the lengths differ (then it is undefined)."""
+    if len(a) != len(b):
+        return None
+    return sum(x != y for x, y in zip(a, b))
+
+
+def levenshtein(a: Sequence[int], b: Sequence[int]) -> int:
+    """Edit distance in tokens, by Myers' bit-parallel algorithm (Hyyrö's formulation).
+
+    Python integers serve as bit vectors of any width, so each token of ``b``
+    costs a handful of big-integer operations instead of a DP row.
+    """
+    if len(a) < len(b):
+        a, b = b, a
+    m = len(b)
+    if m == 0:
+        return len(a)
+    # The pattern is the shorter sequence: one bit per pattern position.
+    peq: dict[int, int] = {}
+    for i, token in enumerate(b):
+        peq[token] = peq.get(token, 0) | (1 << i)
+    mask = (1 << m) - 1
+    high = 1 << (m - 1)
+    pv, mv, score = mask, 0, m
+    for token in a:
+        eq = peq.get(token, 0)
+        xv = eq | mv
+        xh = ((((eq & pv) + pv) & mask) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = ((ph << 1) | 1) & mask
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+    return score
+
+
+def inversions(order: Sequence[int]) -> int:
+    """Pairs ``i < j`` with ``order[i] > order[j]``, by merge sort in O(n log n)."""
+    values = list(order)
+    count = 0
+    width = 1
+    n = len(values)
+    buffer = values[:]
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if values[i] <= values[j]:
+                    buffer[k] = values[i]
+                    i += 1
+                else:
+                    # Every element still waiting on the left outranks values[j].
+                    buffer[k] = values[j]
+                    count += mid - i
+                    j += 1
+                k += 1
+            buffer[k:hi] = values[i:mid] + values[j:hi]
+        values, buffer = buffer, values
+        width *= 2
+    return count
+
+
+def kendall_tau_distance(order: Sequence[int]) -> float:
+    """Normalized Kendall-tau distance of a permutation to the identity, in [0, 1]."""
+    n = len(order)
+    return 0.0 if n < 2 else inversions(order) / (n * (n - 1) / 2)

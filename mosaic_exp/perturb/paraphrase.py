@@ -1,0 +1,137 @@
+"""Paraphrases from an instruction-tuned LM (Hugging Face) or a chat API (OpenAI client)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Any, Optional
+
+import torch
+
+from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
+
+log = logging.getLogger(__name__)
+
+_ITEM = re.compile(r"^\s*(\d+)\s*[.):]\s*(.*)$")
+
+
+def parse_numbered_list(text: str) -> list[str]:
+    """Items of a numbered list (``1. …``, ``2) …``); lines without a number continue the item."""
+    items: list[str] = []
+    for line in text.splitlines():
+        match = _ITEM.match(line)
+        if match:
+            items.append(match.group(2).strip())
+        elif items and line.strip():
+            items[-1] = f"{items[-1]} {line.strip()}"
+    return [item.strip().strip('"').strip() for item in items if item.strip()]
+
+
+class ParaphraseError(RuntimeError):
+    pass
+
+
+class ChatParaphraser:
+    """Asks a chat model for ``n`` paraphrases; retries with twice the budget if too few come back."""
+
+    def __init__(self, prompt: str, temperature: float, top_p: float, max_new_tokens: int, max_retries: int) -> None:
+        self.prompt = prompt
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_new_tokens = max_new_tokens
+        self.max_retries = max_retries
+
+    def complete(self, prompt: str, max_new_tokens: int) -> str:
+        raise NotImplementedError
+
+    def paraphrase(self, text: str, n: int) -> list[str]:
+        budget = self.max_new_tokens
+        found: list[str] = []
+        for attempt in range(self.max_retries + 1):
+            found = parse_numbered_list(self.complete(self.prompt.format(n=n, text=text), budget))
+            if len(found) >= n:
+                return found[:n]
+            log.info("attempt %d: %d of %d paraphrases; retrying with %d tokens", attempt + 1, len(found), n, 2 * budget)
+            budget *= 2
+        raise ParaphraseError(
+            f"only {len(found)} of {n} paraphrases after {self.max_retries + 1} attempts "
+            f"(last budget {budget // 2} tokens); raise paraphraser.max_retries or max_new_tokens, or adapt the prompt"
+        )
+
+
+class HFChatParaphraser(ChatParaphraser):
+    """Any Hugging Face chat model, prompted through its chat template."""
+
+    def __init__(self, model: Any, seed: int = 0, **settings: Any) -> None:
+        super().__init__(**settings)
+        from mosaic_exp.models.loading import inference_device, load_causal_lm
+
+        self.model, self.tokenizer = load_causal_lm(model)
+        self.model.to(inference_device())
+        if not self.tokenizer.chat_template:
+            raise ValueError(f"{model.name_or_path} has no chat template; use an instruction-tuned chat model")
+        torch.manual_seed(seed)
+
+    @torch.inference_mode()
+    def complete(self, prompt: str, max_new_tokens: int) -> str:
+        ids = self.tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )["input_ids"].to(self.model.device)
+        out = self.model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            do_sample=True,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        return self.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+
+
+class OpenAIParaphraser(ChatParaphraser):
+    """A chat-completions API through the official ``openai`` client."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: Optional[str] = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        timeout_s: float = 120.0,
+        seed: Optional[int] = None,
+        **settings: Any,
+    ) -> None:
+        super().__init__(**settings)
+        import openai
+
+        key = os.environ.get(api_key_env)
+        if not key:
+            raise ValueError(f"set the API key in the environment variable {api_key_env} (paraphraser.api_key_env)")
+        self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout_s)
+        self.model = model
+        self.seed = seed
+
+    def complete(self, prompt: str, max_new_tokens: int) -> str:
+        response = self.client.chat.completions.create(
+            model=self.model,
+            messages=[{"role": "user", "content": prompt}],
+            temperature=self.temperature,
+            top_p=self.top_p,
+            max_tokens=max_new_tokens,
+            seed=self.seed,
+        )
+        return response.choices[0].message.content or ""
+
+
+class Paraphrase(PerturbationBase):
+    """``n_variations`` paraphrases of each canary, re-tokenized with the target tokenizer."""
+
+    def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        paraphraser = env.load_paraphraser()
+        out = []
+        for i, ref in enumerate(references):
+            texts = paraphraser.paraphrase(env.tokenizer.decode(ref), self.n_variations)
+            log.info("paraphrased canary %d/%d", i + 1, len(references))
+            out.append([Variation.of(ref, env.tokenizer.encode(t, add_special_tokens=False)) for t in texts])
+        return out
