@@ -58,3 +58,9 @@ def smoke_world(smoke_root: Path) -> dict:
     from mosaic_exp.tasks.prepare import prepare
 
     return prepare(compose_config(["experiment=smoke"], root=smoke_root))
+
+
+@pytest.fixture(scope="session")
+def smoke_models(smoke_world: dict) -> dict[str, str]:
+    """``tiny://`` names of the smoke world and their directories."""
+    return {"causal_lm": str(smoke_world["causal_lm"].path), "mlm": str(smoke_world["mlm"].path)}

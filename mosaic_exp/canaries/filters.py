@@ -48,7 +48,7 @@ class CanaryFilter:
         """Returns ``(tokens, None)`` for an accepted sample or ``(None, reason)``."""
         if contains_eos:
             return None, EOS
-        tokens = self.tokenizer.encode(text, add_special_tokens=False)
+        tokens = self.tokenizer.encode(text, add_special_tokens=False, verbose=False)
         if len(tokens) < self.length:
             return None, TOO_SHORT
         tokens = tokens[: self.length]

@@ -18,14 +18,17 @@ _ITEM = re.compile(r"^\s*(\d+)\s*[.):]\s*(.*)$")
 
 def parse_numbered_list(text: str) -> list[str]:
     """Items of a numbered list (``1. …``, ``2) …``); lines without a number continue the item."""
+    def clean(part: str) -> str:
+        return part.strip().strip('"\u201c\u201d').strip()
+
     items: list[str] = []
     for line in text.splitlines():
         match = _ITEM.match(line)
         if match:
-            items.append(match.group(2).strip())
-        elif items and line.strip():
-            items[-1] = f"{items[-1]} {line.strip()}"
-    return [item.strip().strip('"').strip() for item in items if item.strip()]
+            items.append(clean(match.group(2)))
+        elif items and clean(line):
+            items[-1] = f"{items[-1]} {clean(line)}".strip()
+    return [item for item in items if item]
 
 
 class ParaphraseError(RuntimeError):

@@ -1,0 +1,181 @@
+"""Fuzzy-duplicate families: the properties the paper's settings rely on."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mosaic_exp.canaries.stage import build_canaries, load_canaries
+from mosaic_exp.models.loading import load_masked_lm, load_tokenizer
+from mosaic_exp.perturb.base import PerturbEnv
+from mosaic_exp.perturb.distance import inversions
+from mosaic_exp.perturb.exact import Exact
+from mosaic_exp.perturb.insert import Insert, Scattered
+from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk, replacement_candidates
+from mosaic_exp.perturb.replace import Replace, choose_positions
+from mosaic_exp.perturb.shuffle import Shuffle, permutation_with_inversions
+from mosaic_exp.perturb.stage import build_variations, load_variations
+from mosaic_exp.store import ArtifactStore
+
+from conftest import compose_config
+
+SMOKE = ["experiment=smoke"]
+COMMON = dict(name="test", n_variations=9, seed=3)
+
+
+@pytest.fixture(scope="module")
+def env(smoke_models) -> PerturbEnv:
+    cfg = compose_config(SMOKE)
+    return PerturbEnv(
+        tokenizer=load_tokenizer(cfg.model, smoke_models),
+        load_mlm=lambda: load_masked_lm(cfg.mlm, smoke_models),
+        load_paraphraser=lambda: None,
+    )
+
+
+@pytest.fixture(scope="module")
+def references(smoke_root: Path, smoke_models) -> list[list[int]]:
+    cfg = compose_config(SMOKE, root=smoke_root)
+    members, _ = load_canaries(build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)
+    return [c.tokens for c in members]
+
+
+def test_random_replacements_change_exactly_R_positions(env, references) -> None:
+    for R in (1, 5, 10):
+        out = Replace(R=R, strategy="random", **COMMON).generate(references, env)
+        for ref, variations in zip(references, out):
+            assert len(variations) == 9
+            for v in variations:
+                assert v.hamming == R and v.levenshtein <= R
+                assert [i for i, (a, b) in enumerate(zip(ref, v.tokens)) if a != b] == v.edited_positions
+
+
+def test_same_indices_reuses_positions_and_fresh_ones_differ(env, references) -> None:
+    same = Replace(R=4, strategy="random", same_indices=True, **COMMON).generate(references, env)
+    fresh = Replace(R=4, strategy="random", **COMMON).generate(references, env)
+    assert all(len({tuple(v.edited_positions) for v in vs}) == 1 for vs in same)
+    assert all(len({tuple(v.edited_positions) for v in vs}) > 1 for vs in fresh)
+    # Same positions, but each variation draws its own replacement tokens.
+    assert all(len({tuple(v.tokens) for v in vs}) > 1 for vs in same)
+
+
+def test_uniform_spread_puts_one_position_in_each_segment() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        positions = choose_positions(100, 10, rng, uniform_spread=True)
+        assert [p // 10 for p in positions] == list(range(10))
+    assert len(set(choose_positions(100, 100, rng, uniform_spread=False))) == 100
+
+
+def test_generation_is_deterministic_per_seed(env, references) -> None:
+    def tokens(seed: int):
+        out = Replace(R=5, strategy="random", name="r", n_variations=3, seed=seed).generate(references, env)
+        return [[v.tokens for v in vs] for vs in out]
+
+    assert tokens(1) == tokens(1)
+    assert tokens(1) != tokens(2)
+
+
+def test_mlm_candidates_are_topk_without_the_original(env, references) -> None:
+    model, mlm_tok = env.load_mlm()
+    positions = [list(range(len(r))) for r in references[:3]]
+    candidates = replacement_candidates(references[:3], positions, env.tokenizer, model, mlm_tok, 5, batch_size=16)
+    for c, ref in enumerate(references[:3]):
+        assert set(candidates[c]) == set(range(len(ref)))
+        for p, options in candidates[c].items():
+            assert len(options) <= 5
+            assert all(opt and opt != [ref[p]] for opt in options)
+
+
+def test_batched_head_only_topk_equals_full_logits_one_canary_at_a_time(env, references) -> None:
+    model, mlm_tok = env.load_mlm()
+    texts = [masked_text(references[0], p, env.tokenizer, mlm_tok.mask_token) for p in range(len(references[0]))]
+    fast = mlm_topk(model, mlm_tok, texts, 10, batch_size=7)
+    inputs = mlm_tok(texts, return_tensors="pt", padding=True)
+    with torch.no_grad():
+        logits = model(**inputs).logits
+    rows, cols = (inputs.input_ids == mlm_tok.mask_token_id).nonzero(as_tuple=True)
+    picked = logits[rows, cols]
+    picked[:, mlm_tok.all_special_ids] = float("-inf")
+    assert torch.equal(fast, picked.topk(10, dim=-1).indices)
+
+
+def test_mlm_replacement_variations(env, references) -> None:
+    out = Replace(R=3, strategy="mlm", topk=5, **COMMON).generate(references, env)
+    for ref, variations in zip(references, out):
+        for v in variations:
+            assert len(v.edited_positions) == 3
+            assert v.tokens != ref and len(v.tokens) >= len(ref)
+
+
+def test_mlm_random_replacements(env, references) -> None:
+    out = Replace(R=4, strategy="mlm_random", **COMMON).generate(references, env)
+    assert all(v.tokens != ref and len(v.edited_positions) == 4 for ref, vs in zip(references, out) for v in vs)
+
+
+def test_insertion_lengths(env, references) -> None:
+    L = len(references[0])
+    for every, n_insert in [(1, 1), (5, 2), (10, 5), (L, 3)]:
+        out = Insert(every=every, n_insert=n_insert, **COMMON).generate(references, env)
+        expected = L + n_insert * (math.ceil(L / every) - 1)
+        for ref, variations in zip(references, out):
+            for v in variations:
+                assert len(v.tokens) == expected and v.levenshtein == expected - L
+                kept = [t for i, t in enumerate(v.tokens) if i not in set(v.edited_positions)]
+                assert kept == ref
+
+
+def test_scattered_fragments_are_the_canary_ngrams(env, references) -> None:
+    out = Scattered(ngram=10, **COMMON).generate(references, env)
+    for ref, variations in zip(references, out):
+        for v in variations:
+            assert [t for f in v.fragments for t in f] == ref
+            assert all(len(f) <= 10 for f in v.fragments)
+
+
+def test_permutation_with_inversions_hits_the_count() -> None:
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 20, 50):
+        for k in {0, 1, n * (n - 1) // 4, n * (n - 1) // 2}:
+            perm = permutation_with_inversions(n, k, rng)
+            assert sorted(perm) == list(range(n)) and inversions(perm) == k
+
+
+@pytest.mark.parametrize("block", [2, 5, 10])
+def test_shuffle_hits_the_kendall_tau_target(env, block: int) -> None:
+    reference = list(range(100, 200))
+    m = 100 // block
+    # With 10 blocks the achievable distances are k/45: the nearest is within half a step.
+    tolerance = (0.01 if block < 10 else 0.5 / (m * (m - 1) / 2)) + 1e-9
+    for target in (0.1, 0.3, 0.5, 0.7, 0.9):
+        out = Shuffle(block=block, kendall_tau=target, **COMMON).generate([reference], env)
+        for v in out[0]:
+            assert abs(v.kendall_tau - target) <= tolerance
+            assert sorted(v.tokens) == reference
+            assert v.tokens == [t for b in v.block_order for t in reference[b * block : (b + 1) * block]]
+
+
+def test_exact_copies(env, references) -> None:
+    out = Exact(nrep=4, **COMMON).generate(references, env)
+    assert all(len(vs) == 3 and all(v.tokens == ref and v.levenshtein == 0 for v in vs) for ref, vs in zip(references, out))
+    assert Exact(nrep=1, **COMMON).generate(references, env) == [[] for _ in references]
+
+
+def test_stage_saves_and_reloads_and_imports_legacy(smoke_root: Path, smoke_models, tmp_path: Path) -> None:
+    cfg = compose_config([*SMOKE, "R=2"], root=smoke_root)
+    store = ArtifactStore(cfg.paths.cache_dir)
+    canaries = build_canaries(cfg, store, smoke_models)
+    copies = load_variations(build_variations(cfg, store, canaries, smoke_models).path)
+    assert len(copies) == cfg.canaries.n_members and all(len(c.variations) == 9 for c in copies)
+    legacy = [{"original": c.reference, "variations": [{"tokens": v.tokens} for v in c.variations]} for c in copies]
+    (tmp_path / "v.pickle").write_bytes(pickle.dumps(legacy))
+    imported_cfg = compose_config(
+        [*SMOKE, "import_legacy=true", f"perturbation.legacy_variations={tmp_path / 'v.pickle'}"], root=smoke_root
+    )
+    imported = load_variations(build_variations(imported_cfg, store, canaries, smoke_models).path)
+    assert [[v.tokens for v in c.variations] for c in imported] == [[v.tokens for v in c.variations] for c in copies]
