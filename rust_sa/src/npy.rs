@@ -132,17 +132,17 @@ impl NpyMap {
             .collect::<Result<Vec<_>, _>>()?;
         let descr = descr.replace('=', "<").replace('|', "<");
         let item = match descr.as_str() {
-            "<u2" | "<i2" => 2,
+            "<u2" | "<i2" => 2usize,
             "<u4" | "<i4" => 4,
             "<u8" | "<i8" => 8,
             "<u1" | "<i1" => 1,
             other => return Err(bad(path, format!("unsupported dtype {other}; use a little-endian integer array"))),
         };
-        let count: usize = shape.iter().product();
-        if map.len() - offset != count * item {
+        let bytes = shape.iter().try_fold(item as usize, |a: usize, &d| a.checked_mul(d));
+        if bytes != Some(map.len() - offset) {
             return Err(bad(
                 path,
-                format!("shape {shape:?} needs {} data bytes but the file has {}", count * item, map.len() - offset),
+                format!("shape {shape:?} of {item}-byte items does not match the {} data bytes of the file", map.len() - offset),
             ));
         }
         Ok(NpyMap {
@@ -204,6 +204,8 @@ mod tests {
         assert_eq!(m.to_u32().unwrap(), vec![1, 2, 3, 4, 5, 6]);
         write::<u64>(&path, &[0], &[]).unwrap();
         assert_eq!(NpyMap::open(&path).unwrap().data::<u64>().unwrap(), &[] as &[u64]);
+        std::fs::write(&path, header("<u8", &[1 << 62, 8])).unwrap();
+        assert!(NpyMap::open(&path).is_err(), "an overflowing shape must be an error");
         std::fs::write(&path, b"\x93NUMPY\x01\x00\xff\xff").unwrap();
         assert!(NpyMap::open(&path).is_err());
     }

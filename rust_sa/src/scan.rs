@@ -41,6 +41,8 @@ pub enum ScanError {
     },
     #[error("at most {max} targets are supported, got {got}")]
     TooManyTargets { got: usize, max: usize },
+    #[error("document #{index} has {len} tokens; documents above 2^32 - 1 tokens cannot be scanned")]
+    DocumentTooLong { index: usize, len: usize },
 }
 
 /// One kept window.
@@ -470,6 +472,9 @@ pub fn scan<T: Token>(
     }
     if targets.len() > u32::MAX as usize {
         return Err(ScanError::TooManyTargets { got: targets.len(), max: u32::MAX as usize });
+    }
+    if let Some(index) = docs.iter().position(|d| d.end - d.start > u32::MAX as usize) {
+        return Err(ScanError::DocumentTooLong { index, len: docs[index].end - docs[index].start });
     }
     // Targets may be longer than the part: they then simply match nowhere.
     check_queries::<T, _>(&targets, usize::MAX)?;
