@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rust_sa::io::{documents, offsets_from_bytes, tokens_from_bytes, Part, Token};
+use rust_sa::io::{documents, offsets_from_bytes, tokens_from_bytes, Part};
 use rust_sa::{count, sa, scan, selfsim};
 
 fn check<T: sa::SaToken>(train: &[u8], size: &[u8]) {
