@@ -1,19 +1,98 @@
-//! Readers for the corpus interchange format.
+//! Readers for the corpus interchange format and the query files.
 //!
-//! A part `NAME.train` holds, for every document, the separator token `0xFFFF`,
-//! the document id as a little-endian u32 split into two u16 halves, then the
-//! document's uint16 little-endian tokens. `NAME.train.size` holds little-endian
-//! u64 byte offsets `[0, end_1, ..., end_n]`, one boundary per document.
+//! A part `NAME.train` holds, for every document, a header and then the
+//! document's tokens, all little-endian:
+//!
+//! * uint16 parts (the default): header = `0xFFFF`, then the u32 document id
+//!   as two u16 halves (low half first); 3 tokens. Real token ids are
+//!   `0..=0xFFFE`.
+//! * uint32 parts (vocabularies above 65,535): header = `0xFFFFFFFF`, then the
+//!   u32 document id as one token; 2 tokens. Real token ids are
+//!   `0..=0x7FFF_FFFE`, so that a part can be sorted as an `i32` text with the
+//!   separator as its largest symbol.
+//!
+//! `NAME.train.size` holds little-endian u64 *byte* offsets
+//! `[0, end_1, ..., end_n]`, one boundary per document, for both widths.
+//!
+//! The query file of the original tool is a sequence of records
+//! `[u32 LE length][length tokens]`; the tokens have the part's width.
 
-use std::fs;
+use std::fmt::Debug;
+use std::fs::{self, File};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Token id that starts every document header; never a real token.
+use memmap2::Mmap;
+
+#[cfg(not(target_endian = "little"))]
+compile_error!("rust_sa maps little-endian files straight into memory and needs a little-endian target");
+
+/// Token id that starts every uint16 document header; never a real token.
 pub const SEPARATOR: u16 = 0xFFFF;
-/// Tokens taken by a document header: the separator and two id halves.
+/// Tokens taken by a uint16 document header: the separator and two id halves.
 pub const HEADER_TOKENS: usize = 3;
 
-/// What is wrong with a part, in words that say how to fix it.
+/// A token width of the interchange format (implemented by `u16` and `u32`).
+pub trait Token:
+    bytemuck::Pod + Copy + Ord + Eq + std::hash::Hash + Send + Sync + Debug + 'static
+{
+    /// Bytes per token in the files.
+    const BYTES: usize;
+    /// The first token of every document header.
+    const SEPARATOR: Self;
+    /// Tokens in a document header, separator included.
+    const HEADER_TOKENS: usize;
+    /// Largest id a document or a query may contain.
+    const MAX_TOKEN: u32;
+    /// The token as an integer.
+    fn get(self) -> u32;
+    /// The token with id `v`, if `v` fits the width.
+    fn from_u32(v: u32) -> Option<Self>;
+    /// The document id stored in a header (`header.len() == HEADER_TOKENS`).
+    fn doc_id(header: &[Self]) -> u32;
+    /// The header of document `id`.
+    fn header(id: u32) -> Vec<Self>;
+}
+
+impl Token for u16 {
+    const BYTES: usize = 2;
+    const SEPARATOR: Self = 0xFFFF;
+    const HEADER_TOKENS: usize = 3;
+    const MAX_TOKEN: u32 = 0xFFFE;
+    fn get(self) -> u32 {
+        u32::from(self)
+    }
+    fn from_u32(v: u32) -> Option<Self> {
+        u16::try_from(v).ok()
+    }
+    fn doc_id(header: &[Self]) -> u32 {
+        u32::from(header[1]) | (u32::from(header[2]) << 16)
+    }
+    fn header(id: u32) -> Vec<Self> {
+        vec![0xFFFF, (id & 0xFFFF) as u16, (id >> 16) as u16]
+    }
+}
+
+impl Token for u32 {
+    const BYTES: usize = 4;
+    const SEPARATOR: Self = 0xFFFF_FFFF;
+    const HEADER_TOKENS: usize = 2;
+    const MAX_TOKEN: u32 = 0x7FFF_FFFE;
+    fn get(self) -> u32 {
+        self
+    }
+    fn from_u32(v: u32) -> Option<Self> {
+        Some(v)
+    }
+    fn doc_id(header: &[Self]) -> u32 {
+        header[1]
+    }
+    fn header(id: u32) -> Vec<Self> {
+        vec![0xFFFF_FFFF, id]
+    }
+}
+
+/// What is wrong with an input file, in words that say how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     #[error("cannot read {path}: {source}")]
@@ -21,12 +100,19 @@ pub enum FormatError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{what} has {len} bytes, not a multiple of {unit}; the file is truncated or not in the interchange format")]
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} has {len} bytes, not a multiple of {unit}; the file is truncated or not in the interchange format (or has another token width)")]
     OddLength {
         what: String,
         len: usize,
         unit: usize,
     },
+    #[error("the part is empty: it has no documents or no tokens")]
+    EmptyPart,
     #[error("size file must start with offset 0, found {0}")]
     BadFirstOffset(u64),
     #[error("size file offsets must increase, but offset #{index} ({offset}) is not above the previous one ({previous})")]
@@ -37,16 +123,51 @@ pub enum FormatError {
     },
     #[error("size file ends at byte {last} but the token file has {len} bytes; regenerate the .size file")]
     WrongEnd { last: u64, len: usize },
-    #[error("document #{index} at byte {offset} does not start with the separator 0xFFFF + u32 id (found {found:#06x})")]
+    #[error("document #{index} at byte {offset} does not start with the separator {separator:#x} + document id (found {found:#x})")]
     MissingSeparator {
         index: usize,
         offset: u64,
-        found: u16,
+        found: u32,
+        separator: u32,
     },
-    #[error("document #{index} at byte {offset} is {len} bytes long, shorter than its 6-byte header")]
-    ShortDocument { index: usize, offset: u64, len: u64 },
-    #[error("document #{index} contains the separator token 0xFFFF at token {position}; token ids must be below 65535")]
-    SeparatorInside { index: usize, position: usize },
+    #[error("document #{index} at byte {offset} is {len} bytes long, shorter than its {header}-byte header")]
+    ShortDocument {
+        index: usize,
+        offset: u64,
+        len: u64,
+        header: usize,
+    },
+    #[error("document #{index} contains the separator token {separator:#x} at token {position}; token ids must be at most {max}")]
+    SeparatorInside {
+        index: usize,
+        position: usize,
+        separator: u32,
+        max: u32,
+    },
+    #[error("{what} has token id {token} at token {position}, above the vocabulary width (largest allowed id: {max})")]
+    TokenTooLarge {
+        what: String,
+        position: usize,
+        token: u32,
+        max: u32,
+    },
+    #[error("query #{index} is empty")]
+    EmptyQuery { index: usize },
+    #[error("query #{index} has {len} tokens but the part has only {part_len}")]
+    QueryTooLong {
+        index: usize,
+        len: usize,
+        part_len: usize,
+    },
+    #[error("query file is truncated: record #{index} at byte {offset} needs {needed} bytes but only {available} remain")]
+    TruncatedQueries {
+        index: usize,
+        offset: usize,
+        needed: u64,
+        available: usize,
+    },
+    #[error("{path}: {message}")]
+    Npy { path: PathBuf, message: String },
 }
 
 /// One document of a part: its id and the half-open range of its tokens
@@ -58,19 +179,17 @@ pub struct Document {
     pub end: usize,
 }
 
-/// Decodes little-endian uint16 tokens.
-pub fn tokens_from_bytes(bytes: &[u8]) -> Result<Vec<u16>, FormatError> {
-    if bytes.len() % 2 != 0 {
+/// Decodes little-endian tokens of width `T` into an owned vector.
+pub fn tokens_from_bytes<T: Token>(bytes: &[u8]) -> Result<Vec<T>, FormatError> {
+    if bytes.len() % T::BYTES != 0 {
         return Err(FormatError::OddLength {
             what: "token file".into(),
             len: bytes.len(),
-            unit: 2,
+            unit: T::BYTES,
         });
     }
-    Ok(bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect())
+    // A copy, because `bytes` need not be aligned for `T`.
+    Ok(bytemuck::pod_collect_to_vec(bytes))
 }
 
 /// Decodes little-endian u64 byte offsets of a `.size` file.
@@ -84,24 +203,28 @@ pub fn offsets_from_bytes(bytes: &[u8]) -> Result<Vec<u64>, FormatError> {
     }
     Ok(bytes
         .chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().expect("chunks_exact yields 8 bytes")))
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
         .collect())
 }
 
 /// Validates a part against its byte offsets and lists its documents.
 ///
 /// `tokens` is the whole `.train` file as tokens and `offsets` the `.size`
-/// file. Every document must start with a header and contain no separator.
-pub fn documents(tokens: &[u16], offsets: &[u64]) -> Result<Vec<Document>, FormatError> {
-    let byte_len = tokens.len() * 2;
+/// file. Every document must start with a header, and its body may only hold
+/// ids up to `T::MAX_TOKEN` (so never the separator).
+pub fn documents<T: Token>(tokens: &[T], offsets: &[u64]) -> Result<Vec<Document>, FormatError> {
+    let byte_len = tokens.len() * T::BYTES;
     match offsets.first() {
-        None => return Err(FormatError::BadFirstOffset(u64::MAX)),
+        None => return Err(FormatError::EmptyPart),
         Some(&first) if first != 0 => return Err(FormatError::BadFirstOffset(first)),
         Some(_) => {}
     }
-    let last = *offsets.last().unwrap_or(&0);
-    if last != byte_len as u64 {
-        return Err(FormatError::WrongEnd { last, len: byte_len });
+    if offsets.len() < 2 || tokens.is_empty() {
+        return Err(FormatError::EmptyPart);
     }
     // Check every boundary before reading any document, so that a broken
     // .size file is reported as such and not as a malformed document.
@@ -112,35 +235,57 @@ pub fn documents(tokens: &[u16], offsets: &[u64]) -> Result<Vec<Document>, Forma
             previous: offsets[index],
         });
     }
-    let mut docs = Vec::with_capacity(offsets.len().saturating_sub(1));
+    let last = offsets[offsets.len() - 1];
+    if last != byte_len as u64 {
+        return Err(FormatError::WrongEnd { last, len: byte_len });
+    }
+    let unit = T::BYTES as u64;
+    let mut docs = Vec::with_capacity(offsets.len() - 1);
     for (index, pair) in offsets.windows(2).enumerate() {
         let (start, end) = (pair[0], pair[1]);
-        if start % 2 != 0 || end % 2 != 0 {
+        if start % unit != 0 || end % unit != 0 {
             return Err(FormatError::OddLength {
                 what: format!("document #{index}"),
                 len: (end - start) as usize,
-                unit: 2,
+                unit: T::BYTES,
             });
         }
-        let (first, stop) = ((start / 2) as usize, (end / 2) as usize);
-        if stop - first < HEADER_TOKENS {
+        let (first, stop) = ((start / unit) as usize, (end / unit) as usize);
+        if stop - first < T::HEADER_TOKENS {
             return Err(FormatError::ShortDocument {
                 index,
                 offset: start,
                 len: end - start,
+                header: T::HEADER_TOKENS * T::BYTES,
             });
         }
-        if tokens[first] != SEPARATOR {
+        if tokens[first] != T::SEPARATOR {
             return Err(FormatError::MissingSeparator {
                 index,
                 offset: start,
-                found: tokens[first],
+                found: tokens[first].get(),
+                separator: T::SEPARATOR.get(),
             });
         }
-        let id = u32::from(tokens[first + 1]) | (u32::from(tokens[first + 2]) << 16);
-        let body = first + HEADER_TOKENS..stop;
-        if let Some(position) = tokens[body.clone()].iter().position(|&t| t == SEPARATOR) {
-            return Err(FormatError::SeparatorInside { index, position });
+        let id = T::doc_id(&tokens[first..first + T::HEADER_TOKENS]);
+        let body = first + T::HEADER_TOKENS..stop;
+        if let Some(position) = tokens[body.clone()].iter().position(|t| t.get() > T::MAX_TOKEN) {
+            let token = tokens[body.start + position];
+            return Err(if token == T::SEPARATOR {
+                FormatError::SeparatorInside {
+                    index,
+                    position,
+                    separator: token.get(),
+                    max: T::MAX_TOKEN,
+                }
+            } else {
+                FormatError::TokenTooLarge {
+                    what: format!("document #{index}"),
+                    position,
+                    token: token.get(),
+                    max: T::MAX_TOKEN,
+                }
+            });
         }
         docs.push(Document {
             id,
@@ -151,35 +296,301 @@ pub fn documents(tokens: &[u16], offsets: &[u64]) -> Result<Vec<Document>, Forma
     Ok(docs)
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, FormatError> {
+/// Checks that every body token of a part is below `vocab_size`.
+pub fn check_vocabulary<T: Token>(
+    tokens: &[T],
+    docs: &[Document],
+    vocab_size: u32,
+) -> Result<(), FormatError> {
+    for (index, d) in docs.iter().enumerate() {
+        check_tokens(&tokens[d.start..d.end], vocab_size.saturating_sub(1), || {
+            format!("document #{index}")
+        })?;
+    }
+    Ok(())
+}
+
+fn check_tokens<T: Token>(
+    tokens: &[T],
+    max: u32,
+    what: impl FnOnce() -> String,
+) -> Result<(), FormatError> {
+    match tokens.iter().position(|t| t.get() > max) {
+        None => Ok(()),
+        Some(position) => Err(FormatError::TokenTooLarge {
+            what: what(),
+            position,
+            token: tokens[position].get(),
+            max,
+        }),
+    }
+}
+
+/// Checks queries against a part of `part_len` tokens: none may be empty,
+/// longer than the part, or hold an id that no document can hold.
+pub fn check_queries<T: Token, Q: AsRef<[T]>>(
+    queries: &[Q],
+    part_len: usize,
+) -> Result<(), FormatError> {
+    for (index, q) in queries.iter().enumerate() {
+        let q = q.as_ref();
+        if q.is_empty() {
+            return Err(FormatError::EmptyQuery { index });
+        }
+        if q.len() > part_len {
+            return Err(FormatError::QueryTooLong {
+                index,
+                len: q.len(),
+                part_len,
+            });
+        }
+        check_tokens(q, T::MAX_TOKEN, || format!("query #{index}"))?;
+    }
+    Ok(())
+}
+
+/// Parses the original tool's query file: records `[u32 LE length][tokens]`.
+pub fn queries_from_bytes<T: Token>(bytes: &[u8]) -> Result<Vec<Vec<T>>, FormatError> {
+    let mut queries = Vec::new();
+    let mut offset = 0usize;
+    while offset < bytes.len() {
+        let index = queries.len();
+        let available = bytes.len() - offset;
+        if available < 4 {
+            return Err(FormatError::TruncatedQueries {
+                index,
+                offset,
+                needed: 4,
+                available,
+            });
+        }
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&bytes[offset..offset + 4]);
+        let len = u64::from(u32::from_le_bytes(len));
+        let needed = len * T::BYTES as u64;
+        if needed > (available - 4) as u64 {
+            return Err(FormatError::TruncatedQueries {
+                index,
+                offset,
+                needed: needed + 4,
+                available,
+            });
+        }
+        let body = &bytes[offset + 4..offset + 4 + needed as usize];
+        queries.push(tokens_from_bytes(body)?);
+        offset += 4 + needed as usize;
+    }
+    Ok(queries)
+}
+
+/// Serialises queries in the original tool's query-file layout.
+pub fn queries_to_bytes<T: Token, Q: AsRef<[T]>>(queries: &[Q]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for q in queries {
+        let q = q.as_ref();
+        out.extend_from_slice(&(q.len() as u32).to_le_bytes());
+        out.extend_from_slice(bytemuck::cast_slice(q));
+    }
+    out
+}
+
+/// Reads queries (or scan targets) from a file: a NumPy `.npy` array of
+/// unsigned token ids (2-D: one query per row; 1-D: a single query), or else
+/// the original tool's query file with tokens of width `T`.
+pub fn read_queries<T: Token>(path: &Path) -> Result<Vec<Vec<T>>, FormatError> {
+    let bytes = read_file(path)?;
+    if !bytes.starts_with(b"\x93NUMPY") {
+        return queries_from_bytes(&bytes);
+    }
+    drop(bytes);
+    let array = crate::npy::NpyMap::open(path)?;
+    let width = match array.shape[..] {
+        [n] => n,
+        [_, w] => w,
+        _ => {
+            return Err(FormatError::Npy {
+                path: path.to_path_buf(),
+                message: format!("queries must be a 1-D or 2-D array, not of shape {:?}", array.shape),
+            })
+        }
+    };
+    let values = array.to_u32()?;
+    if width == 0 {
+        return Ok(vec![Vec::new(); array.shape.first().copied().unwrap_or(0)]);
+    }
+    values
+        .chunks(width)
+        .enumerate()
+        .map(|(index, row)| {
+            row.iter()
+                .enumerate()
+                .map(|(position, &v)| {
+                    T::from_u32(v).ok_or_else(|| FormatError::TokenTooLarge {
+                        what: format!("query #{index}"),
+                        position,
+                        token: v,
+                        max: T::MAX_TOKEN,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Reads a whole file, naming it in the error.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
     fs::read(path).map_err(|source| FormatError::Read {
         path: path.to_path_buf(),
         source,
     })
 }
 
-/// Reads and validates a part from `NAME.train` and `NAME.train.size`.
+/// Memory-maps a file read-only; `None` for an empty file, which cannot be mapped.
+pub fn map_file(path: &Path) -> Result<Option<Mmap>, FormatError> {
+    let err = |source| FormatError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(err)?;
+    if file.metadata().map_err(err)?.len() == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the mapping is read-only; like every reader of these files we
+    // rely on nobody truncating a part while it is being processed.
+    let map = unsafe { Mmap::map(&file) }.map_err(err)?;
+    Ok(Some(map))
+}
+
+/// Tokens of a part, either mapped from disk or owned.
+pub enum TokenBuf<T: Token> {
+    Mapped(Mmap, std::marker::PhantomData<T>),
+    Owned(Vec<T>),
+}
+
+impl<T: Token> TokenBuf<T> {
+    /// The tokens as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            // Length and alignment were checked when the buffer was made.
+            TokenBuf::Mapped(m, _) => bytemuck::cast_slice(&m[..]),
+            TokenBuf::Owned(v) => v,
+        }
+    }
+}
+
+/// A validated part: its tokens and its documents.
+pub struct Part<T: Token> {
+    tokens: TokenBuf<T>,
+    docs: Vec<Document>,
+}
+
+impl<T: Token> Part<T> {
+    /// Maps `train` into memory (no copy; pages are shared between processes)
+    /// and validates it against `size`.
+    pub fn open(train: &Path, size: &Path) -> Result<Self, FormatError> {
+        let tokens = match map_file(train)? {
+            None => TokenBuf::Owned(Vec::new()),
+            Some(m) => {
+                if m.len() % T::BYTES != 0 {
+                    return Err(FormatError::OddLength {
+                        what: format!("token file {}", train.display()),
+                        len: m.len(),
+                        unit: T::BYTES,
+                    });
+                }
+                TokenBuf::Mapped(m, std::marker::PhantomData)
+            }
+        };
+        let offsets = offsets_from_bytes(&read_file(size)?)?;
+        let docs = documents(tokens.as_slice(), &offsets)?;
+        Ok(Part { tokens, docs })
+    }
+
+    /// Reads `train` into an owned, writable buffer (used where the tokens are
+    /// rewritten in place, e.g. suffix-array construction) and validates it.
+    pub fn read(train: &Path, size: &Path) -> Result<Self, FormatError> {
+        let err = |source| FormatError::Read {
+            path: train.to_path_buf(),
+            source,
+        };
+        let mut file = File::open(train).map_err(err)?;
+        let len = file.metadata().map_err(err)?.len() as usize;
+        if len % T::BYTES != 0 {
+            return Err(FormatError::OddLength {
+                what: format!("token file {}", train.display()),
+                len,
+                unit: T::BYTES,
+            });
+        }
+        // Read straight into the token vector: a byte buffer plus a decoded
+        // copy would double the peak memory of `make`.
+        let mut tokens = vec![T::zeroed(); len / T::BYTES];
+        file.read_exact(bytemuck::cast_slice_mut(&mut tokens)).map_err(err)?;
+        let offsets = offsets_from_bytes(&read_file(size)?)?;
+        let docs = documents(&tokens, &offsets)?;
+        Ok(Part {
+            tokens: TokenBuf::Owned(tokens),
+            docs,
+        })
+    }
+
+    /// Builds a part from tokens already in memory.
+    pub fn from_tokens(tokens: Vec<T>, offsets: &[u64]) -> Result<Self, FormatError> {
+        let docs = documents(&tokens, offsets)?;
+        Ok(Part {
+            tokens: TokenBuf::Owned(tokens),
+            docs,
+        })
+    }
+
+    /// All tokens of the part, headers included.
+    pub fn tokens(&self) -> &[T] {
+        self.tokens.as_slice()
+    }
+
+    /// The documents, in file order.
+    pub fn docs(&self) -> &[Document] {
+        &self.docs
+    }
+
+    /// Header tokens in the whole part.
+    pub fn header_tokens(&self) -> usize {
+        self.docs.len() * T::HEADER_TOKENS
+    }
+
+    /// Gives up the tokens if they are owned (see [`Part::read`]).
+    pub fn into_owned(self) -> Option<(Vec<T>, Vec<Document>)> {
+        match self.tokens {
+            TokenBuf::Owned(v) => Some((v, self.docs)),
+            TokenBuf::Mapped(..) => None,
+        }
+    }
+}
+
+/// Builds the tokens and byte offsets of a part from `(id, body)` documents.
+pub fn build_part<T: Token>(docs: &[(u32, Vec<T>)]) -> (Vec<T>, Vec<u64>) {
+    let mut tokens = Vec::new();
+    let mut offsets = vec![0u64];
+    for (id, body) in docs {
+        tokens.extend(T::header(*id));
+        tokens.extend_from_slice(body);
+        offsets.push((tokens.len() * T::BYTES) as u64);
+    }
+    (tokens, offsets)
+}
+
+/// Reads and validates a uint16 part from `NAME.train` and `NAME.train.size`.
 pub fn read_part(train: &Path, size: &Path) -> Result<(Vec<u16>, Vec<Document>), FormatError> {
-    let tokens = tokens_from_bytes(&read(train)?)?;
-    let offsets = offsets_from_bytes(&read(size)?)?;
-    let docs = documents(&tokens, &offsets)?;
-    Ok((tokens, docs))
+    let part = Part::<u16>::read(train, size)?;
+    part.into_owned().ok_or(FormatError::EmptyPart)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Builds a part in memory: tokens and byte offsets.
     fn part(docs: &[(u32, &[u16])]) -> (Vec<u16>, Vec<u64>) {
-        let mut tokens = Vec::new();
-        let mut offsets = vec![0u64];
-        for (id, body) in docs {
-            tokens.extend([SEPARATOR, (*id & 0xFFFF) as u16, (*id >> 16) as u16]);
-            tokens.extend_from_slice(body);
-            offsets.push(tokens.len() as u64 * 2);
-        }
-        (tokens, offsets)
+        build_part(&docs.iter().map(|(i, b)| (*i, b.to_vec())).collect::<Vec<_>>())
     }
 
     #[test]
@@ -197,6 +608,20 @@ mod tests {
     }
 
     #[test]
+    fn u32_parts_have_two_token_headers() {
+        let (tokens, offsets) = build_part::<u32>(&[(5, vec![100_000, 7]), (u32::MAX, vec![1])]);
+        assert_eq!(tokens[..4], [u32::MAX, 5, 100_000, 7]);
+        let docs = documents(&tokens, &offsets).unwrap();
+        assert_eq!(docs[1], Document { id: u32::MAX, start: 6, end: 7 });
+        let mut bad = tokens.clone();
+        bad[3] = 0x8000_0000;
+        assert!(matches!(
+            documents(&bad, &offsets),
+            Err(FormatError::TokenTooLarge { token: 0x8000_0000, .. })
+        ));
+    }
+
+    #[test]
     fn rejects_bad_parts_with_specific_errors() {
         let (tokens, mut offsets) = part(&[(1, &[5, 6]), (2, &[7])]);
         assert!(matches!(
@@ -204,10 +629,7 @@ mod tests {
             Err(FormatError::WrongEnd { .. })
         ));
         offsets[1] = offsets[2];
-        assert!(matches!(
-            documents(&tokens, &offsets),
-            Err(FormatError::NotMonotonic { .. })
-        ));
+        assert!(matches!(documents(&tokens, &offsets), Err(FormatError::NotMonotonic { .. })));
         let (mut tokens, offsets) = part(&[(1, &[5, 6])]);
         tokens[0] = 9;
         assert!(matches!(
@@ -219,8 +641,28 @@ mod tests {
             documents(&tokens, &offsets),
             Err(FormatError::SeparatorInside { position: 1, .. })
         ));
-        assert!(matches!(tokens_from_bytes(&[1, 2, 3]), Err(FormatError::OddLength { .. })));
+        assert!(matches!(tokens_from_bytes::<u16>(&[1, 2, 3]), Err(FormatError::OddLength { .. })));
         assert!(matches!(offsets_from_bytes(&[0; 9]), Err(FormatError::OddLength { .. })));
-        assert!(matches!(documents(&[], &[]), Err(FormatError::BadFirstOffset(_))));
+        assert!(matches!(documents::<u16>(&[], &[]), Err(FormatError::EmptyPart)));
+        assert!(matches!(documents::<u16>(&[], &[0]), Err(FormatError::EmptyPart)));
+        assert!(matches!(documents::<u16>(&[SEPARATOR, 0], &[0, 4]), Err(FormatError::ShortDocument { .. })));
+    }
+
+    #[test]
+    fn query_files_round_trip_and_reject_truncation() {
+        let queries: Vec<Vec<u16>> = vec![vec![1, 2, 3], vec![9]];
+        let bytes = queries_to_bytes(&queries);
+        assert_eq!(queries_from_bytes::<u16>(&bytes).unwrap(), queries);
+        assert!(matches!(
+            queries_from_bytes::<u16>(&bytes[..bytes.len() - 1]),
+            Err(FormatError::TruncatedQueries { index: 1, .. })
+        ));
+        assert!(matches!(
+            queries_from_bytes::<u16>(&bytes[..2]),
+            Err(FormatError::TruncatedQueries { index: 0, .. })
+        ));
+        assert!(matches!(check_queries::<u16, _>(&[vec![1u16; 5]], 4), Err(FormatError::QueryTooLong { .. })));
+        assert!(matches!(check_queries::<u16, _>(&[vec![SEPARATOR]], 4), Err(FormatError::TokenTooLarge { .. })));
+        assert!(matches!(check_queries::<u16, Vec<u16>>(&[vec![]], 4), Err(FormatError::EmptyQuery { .. })));
     }
 }

@@ -1,0 +1,323 @@
+//! Token-level suffix arrays of a part.
+//!
+//! The array sorts token positions (not byte positions) of the part with every
+//! header token replaced by the separator, the largest symbol of the width.
+//! Hence all suffixes that start inside a header sort last, after the
+//! `n_body` suffixes that start in a document body; searches only look at
+//! `sa[..n_body]`. For the body suffixes the masked text and the file agree up
+//! to the first separator, which is where every comparison of a query (which
+//! holds no separator) or of a repeat stops, so searches can run on the
+//! unmodified, memory-mapped file.
+//!
+//! The array is stored as a 1-D `uint32` `.npy` file (`NAME.train.sa.npy` by
+//! default); parts are limited to 2^31 - 1 tokens, the range of libsais'
+//! 32-bit output.
+
+use std::path::{Path, PathBuf};
+
+use libsais::suffix_array::AlphabetSize;
+use libsais::SuffixArrayConstruction;
+
+use crate::io::{Document, FormatError, Part, Token};
+use crate::npy::{self, NpyMap};
+
+/// Errors of suffix-array construction and loading.
+#[derive(Debug, thiserror::Error)]
+pub enum SaError {
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error("the part has {0} tokens; split it into parts below 2^31 tokens")]
+    TooLarge(usize),
+    #[error("libsais failed: {0}")]
+    Libsais(String),
+    #[error("suffix array {path} has {len} entries but the part has {tokens} tokens; rebuild it with `make`")]
+    LengthMismatch {
+        path: PathBuf,
+        len: usize,
+        tokens: usize,
+    },
+    #[error("suffix array {path} holds position {value} at index {index}, beyond the part's {tokens} tokens; rebuild it with `make`")]
+    OutOfRange {
+        path: PathBuf,
+        index: usize,
+        value: u32,
+        tokens: usize,
+    },
+    #[error("suffix array {path} is not sorted at index {index}; it belongs to another part or is damaged; rebuild it with `make`")]
+    NotSorted { path: PathBuf, index: usize },
+}
+
+/// Token widths for which libsais can build a suffix array.
+pub trait SaToken: Token {
+    /// Suffix array of `text` after masking every header position in
+    /// `headers` to the largest symbol; `text` is clobbered.
+    fn suffix_array(text: &mut [Self], docs: &[Document], threads: usize) -> Result<Vec<u32>, SaError>;
+}
+
+fn libsais_err(e: libsais::LibsaisError) -> SaError {
+    SaError::Libsais(e.to_string())
+}
+
+fn header_positions<T: Token>(docs: &[Document]) -> impl Iterator<Item = usize> + '_ {
+    docs.iter().flat_map(|d| d.start - T::HEADER_TOKENS..d.start)
+}
+
+// `threads` is only used when built with OpenMP.
+#[allow(unused_variables)]
+fn run_u16(text: &[u16], threads: usize) -> Result<Vec<i32>, SaError> {
+    let c = SuffixArrayConstruction::for_text(text).in_owned_buffer32();
+    #[cfg(feature = "openmp")]
+    if threads != 1 {
+        let t = libsais::ThreadCount::fixed(threads.clamp(1, u16::MAX as usize) as u16);
+        return c.multi_threaded(t).run().map(|r| r.into_vec()).map_err(libsais_err);
+    }
+    c.single_threaded().run().map(|r| r.into_vec()).map_err(libsais_err)
+}
+
+impl SaToken for u16 {
+    fn suffix_array(text: &mut [u16], docs: &[Document], threads: usize) -> Result<Vec<u32>, SaError> {
+        for p in header_positions::<u16>(docs) {
+            text[p] = u16::SEPARATOR;
+        }
+        // The 16-bit entry point needs no copy of the text: 2 bytes/token of
+        // text plus 4 of output.
+        let sa = run_u16(text, threads)?;
+        Ok(bytemuck::allocation::cast_vec(sa))
+    }
+}
+
+impl SaToken for u32 {
+    fn suffix_array(text: &mut [u32], docs: &[Document], _threads: usize) -> Result<Vec<u32>, SaError> {
+        // libsais sorts non-negative i32 texts over an alphabet [0, k) and
+        // needs O(k) buckets: body tokens (at most MAX_TOKEN, checked by the
+        // reader) are replaced by their rank among the part's distinct tokens
+        // when the ids are sparser than the text is long, and the separator
+        // becomes the largest symbol. Ranks keep the order, so the array is
+        // also the suffix array of the original tokens.
+        let body = |t: &[u32]| -> Vec<u32> { docs.iter().flat_map(|d| t[d.start..d.end].iter().copied()).collect() };
+        let max = docs.iter().filter_map(|d| text[d.start..d.end].iter().max()).max().copied().unwrap_or(0);
+        let sep = if max as usize + 2 > text.len().max(1 << 16) {
+            let mut distinct = body(text);
+            distinct.sort_unstable();
+            distinct.dedup();
+            for d in docs {
+                for t in &mut text[d.start..d.end] {
+                    *t = distinct.partition_point(|&v| v < *t) as u32;
+                }
+            }
+            distinct.len() as u32
+        } else {
+            max + 1
+        };
+        for p in header_positions::<u32>(docs) {
+            text[p] = sep;
+        }
+        let text: &mut [i32] = bytemuck::cast_slice_mut(text);
+        let alphabet = AlphabetSize::new(sep as i32 + 1);
+        let c = SuffixArrayConstruction::for_text_mut(text).in_owned_buffer32().single_threaded();
+        // SAFETY: every symbol is in [0, sep] = [0, alphabet) as required.
+        let c = unsafe { c.with_alphabet_size(alphabet) };
+        let sa = c.run().map_err(libsais_err)?.into_vec();
+        Ok(bytemuck::allocation::cast_vec(sa))
+    }
+}
+
+/// Builds the suffix array of a part read with [`Part::read`] (the tokens are
+/// rewritten in place, so the part is consumed).
+pub fn build<T: SaToken>(part: Part<T>, threads: usize) -> Result<Vec<u32>, SaError> {
+    let (mut tokens, docs) = part.into_owned().ok_or(FormatError::EmptyPart)?;
+    if tokens.len() > i32::MAX as usize {
+        return Err(SaError::TooLarge(tokens.len()));
+    }
+    T::suffix_array(&mut tokens, &docs, threads)
+}
+
+/// Default path of a part's suffix array: `NAME.train.sa.npy`.
+pub fn default_path(train: &Path) -> PathBuf {
+    let mut s = train.as_os_str().to_owned();
+    s.push(".sa.npy");
+    PathBuf::from(s)
+}
+
+/// Builds and writes the suffix array of the part `train` (+ `size`).
+/// Returns the number of tokens.
+pub fn make<T: SaToken>(train: &Path, size: &Path, out: &Path, threads: usize) -> Result<usize, SaError> {
+    let part = Part::<T>::read(train, size)?;
+    let sa = build(part, threads)?;
+    npy::write(out, &[sa.len()], &sa)?;
+    Ok(sa.len())
+}
+
+/// A suffix array mapped from disk and checked against its part.
+pub struct SuffixArray {
+    map: NpyMap,
+    n_body: usize,
+}
+
+impl SuffixArray {
+    /// Maps `path` and checks that it is a permutation-shaped array of the
+    /// part's positions (right length, every entry in range) and sorted at a
+    /// sample of places, so that a stale or foreign file is an error rather
+    /// than wrong counts.
+    pub fn open<T: Token>(path: &Path, part: &Part<T>) -> Result<Self, SaError> {
+        let map = NpyMap::open(path)?;
+        let tokens = part.tokens();
+        let sa = map.data::<u32>()?;
+        if map.shape.len() != 1 || sa.len() != tokens.len() {
+            return Err(SaError::LengthMismatch {
+                path: path.to_path_buf(),
+                len: sa.len(),
+                tokens: tokens.len(),
+            });
+        }
+        let n = tokens.len();
+        if let Some(index) = sa.iter().position(|&v| v as usize >= n) {
+            return Err(SaError::OutOfRange {
+                path: path.to_path_buf(),
+                index,
+                value: sa[index],
+                tokens: n,
+            });
+        }
+        let n_body = n - part.header_tokens();
+        let body = &sa[..n_body];
+        let step = (n_body / 1000).max(1);
+        for i in (1..n_body).step_by(step) {
+            let (a, b) = (body[i - 1] as usize, body[i] as usize);
+            if tokens[a] == T::SEPARATOR
+                || tokens[b] == T::SEPARATOR
+                || compare_suffixes(tokens, a, b, 10_000) == std::cmp::Ordering::Greater {
+                return Err(SaError::NotSorted {
+                    path: path.to_path_buf(),
+                    index: i,
+                });
+            }
+        }
+        Ok(SuffixArray { map, n_body })
+    }
+
+    /// The suffixes that start in a document body, in sorted order.
+    pub fn body(&self) -> &[u32] {
+        // The dtype and length were checked in `open`.
+        self.map.data::<u32>().map(|s| &s[..self.n_body]).unwrap_or(&[])
+    }
+}
+
+/// Compares the suffixes at `a` and `b` on at most `limit` tokens, stopping at
+/// the first separator (suffixes that agree up to a separator are `Equal`).
+pub fn compare_suffixes<T: Token>(tokens: &[T], a: usize, b: usize, limit: usize) -> std::cmp::Ordering {
+    let (x, y) = (&tokens[a..], &tokens[b..]);
+    for (s, t) in x.iter().zip(y).take(limit) {
+        if s != t {
+            return s.cmp(t);
+        }
+        if *s == T::SEPARATOR {
+            return std::cmp::Ordering::Equal;
+        }
+    }
+    if x.len().min(y.len()) >= limit {
+        std::cmp::Ordering::Equal
+    } else {
+        x.len().cmp(&y.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::build_part;
+    use proptest::prelude::*;
+
+    /// Sorts body suffixes naively with the masked text.
+    fn naive<T: Token>(tokens: &[T], docs: &[Document]) -> Vec<u32> {
+        let mut masked = tokens.to_vec();
+        for d in docs {
+            for p in d.start - T::HEADER_TOKENS..d.start {
+                masked[p] = T::SEPARATOR;
+            }
+        }
+        let mut sa: Vec<u32> = (0..tokens.len() as u32).collect();
+        sa.sort_by(|&a, &b| masked[a as usize..].cmp(&masked[b as usize..]));
+        sa
+    }
+
+    fn check<T: SaToken>(docs: Vec<(u32, Vec<T>)>) {
+        let (tokens, offsets) = build_part(&docs);
+        let part = Part::from_tokens(tokens.clone(), &offsets).unwrap();
+        let parsed = part.docs().to_vec();
+        let sa = build(part, 1).unwrap();
+        let expected = naive(&tokens, &parsed);
+        assert_eq!(sa, expected);
+        // Header positions sort last.
+        let n_body = tokens.len() - parsed.len() * T::HEADER_TOKENS;
+        let in_header = |p: u32| parsed.iter().any(|d| (d.start - T::HEADER_TOKENS..d.start).contains(&(p as usize)));
+        assert!(sa[n_body..].iter().all(|&p| in_header(p)));
+    }
+
+    fn docs_u16(alphabet: u16) -> impl Strategy<Value = Vec<(u32, Vec<u16>)>> {
+        prop::collection::vec(
+            (any::<u32>(), prop::collection::vec(0..alphabet, 0..40), 0usize..4),
+            1..6,
+        )
+        .prop_map(|docs| {
+            docs.into_iter()
+                .map(|(id, body, reps)| {
+                    // Long repeats: the body repeated a few times.
+                    let mut b = Vec::new();
+                    for _ in 0..=reps {
+                        b.extend_from_slice(&body);
+                    }
+                    (id, b)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn u16_matches_naive_sort(docs in docs_u16(3)) {
+            check(docs);
+        }
+
+        #[test]
+        fn u16_large_alphabet_matches_naive_sort(docs in docs_u16(u16::MAX)) {
+            check(docs);
+        }
+
+        #[test]
+        fn u32_matches_naive_sort(docs in prop::collection::vec((any::<u32>(), prop::collection::vec(0u32..4, 0..40)), 1..6)) {
+            check(docs);
+        }
+
+        #[test]
+        fn u32_wide_ids_match_naive_sort(docs in prop::collection::vec((any::<u32>(), prop::collection::vec(prop::sample::select(vec![0u32, 70_000, 0x7FFF_FFFE]), 0..30)), 1..4)) {
+            check(docs);
+        }
+    }
+
+    #[test]
+    fn ids_that_look_like_tokens_or_separators_sort_last() {
+        check::<u16>(vec![(0xFFFF_FFFF, vec![1, 2]), (1, vec![1, 0]), (0x0001_0000, vec![0, 1, 0])]);
+    }
+
+    #[test]
+    fn stale_arrays_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tokens, offsets) = build_part::<u16>(&[(1, vec![3, 1, 2, 1]), (2, vec![2, 2])]);
+        let part = Part::from_tokens(tokens.clone(), &offsets).unwrap();
+        let sa = build(Part::from_tokens(tokens.clone(), &offsets).unwrap(), 1).unwrap();
+        let path = dir.path().join("sa.npy");
+        npy::write(&path, &[sa.len()], &sa).unwrap();
+        assert_eq!(SuffixArray::open(&path, &part).unwrap().body().len(), 6);
+        npy::write(&path, &[sa.len() - 1], &sa[1..]).unwrap();
+        assert!(matches!(SuffixArray::open(&path, &part), Err(SaError::LengthMismatch { .. })));
+        let mut bad = sa.clone();
+        bad[0] = 99;
+        npy::write(&path, &[bad.len()], &bad).unwrap();
+        assert!(matches!(SuffixArray::open(&path, &part), Err(SaError::OutOfRange { .. })));
+        let mut bad = sa.clone();
+        bad.swap(0, 1);
+        npy::write(&path, &[bad.len()], &bad).unwrap();
+        assert!(matches!(SuffixArray::open(&path, &part), Err(SaError::NotSorted { .. })));
+    }
+}
