@@ -32,7 +32,7 @@ from conftest import compose_config  # noqa: E402
 from mosaic_exp.canaries.filters import CanaryFilter  # noqa: E402
 from mosaic_exp.canaries.sample import draw_canaries, sample_texts  # noqa: E402
 from mosaic_exp.canaries.stage import load_canaries  # noqa: E402
-from mosaic_exp.models.loading import load_causal_lm, load_masked_lm, load_tokenizer  # noqa: E402
+from mosaic_exp.models.loading import inference_device, load_causal_lm, load_masked_lm, load_tokenizer  # noqa: E402
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk  # noqa: E402
 from mosaic_exp.perturb.replace import Replace  # noqa: E402
 from mosaic_exp.pipeline import canary_stages, tiny_models  # noqa: E402
@@ -46,18 +46,20 @@ def one_canary_at_a_time(model, mlm_tok, texts_per_canary: list[list[str]]) -> t
     out = []
     banned = mlm_tok.all_special_ids
     for texts in texts_per_canary:
-        inputs = mlm_tok(texts, return_tensors="pt", padding=True)
+        inputs = mlm_tok(texts, return_tensors="pt", padding=True).to(model.device)
         logits = model(**inputs).logits
         rows, cols = (inputs.input_ids == mlm_tok.mask_token_id).nonzero(as_tuple=True)
         picked = logits[rows, cols]
         picked[:, banned] = float("-inf")
-        out.append(picked.topk(K, dim=-1).indices)
+        out.append(picked.topk(K, dim=-1).indices.cpu())
     return torch.cat(out)
 
 
 def timed(fn, *args):
     start = time.perf_counter()
     result = fn(*args)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
     return result, time.perf_counter() - start
 
 
@@ -69,21 +71,26 @@ def main() -> None:
     members, non_members = load_canaries(artifacts["canaries"].path)
     refs = [c.tokens for c in (members + non_members)[:100]]
     target = load_tokenizer(cfg.model, models)
+    device = inference_device()
     model, mlm_tok = load_masked_lm(cfg.mlm, models)
+    model.to(device)
     texts = [[masked_text(r, p, target, mlm_tok.mask_token) for p in range(len(r))] for r in refs]
     flat = [t for ts in texts for t in ts]
 
     mlm_topk(model, mlm_tok, flat[:64], K, 64)  # warm-up
     baseline, t_base = timed(one_canary_at_a_time, model, mlm_tok, texts)
     batched, t_batched = timed(mlm_topk, model, mlm_tok, flat, K, 256)
-    assert torch.equal(baseline, batched), "batched top-k must equal the baseline's"
+    # Same proposals; on a GPU, kernels for different batch shapes may order near-ties differently.
+    agreement = (baseline == batched).all(dim=1).float().mean().item()
+    assert agreement >= (1.0 if device.type == "cpu" else 0.99), f"top-k agree on only {agreement:.2%} of positions"
     replace = Replace(R=10, strategy="mlm", topk=K, name="replace", n_variations=9, seed=0)
     plans = replace.positions(refs, np.random.default_rng(0))
     needed = [sorted({p for v in plan for p in v}) for plan in plans]
     subset = [texts[c][p] for c, ps in enumerate(needed) for p in ps]
     _, t_needed = timed(mlm_topk, model, mlm_tok, subset, K, 256)
 
-    print(f"MLM proposals, {len(refs)} canaries x {len(refs[0])} tokens ({len(flat)} masked copies), torch threads {torch.get_num_threads()}")
+    where = torch.cuda.get_device_name() if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"MLM proposals, {len(refs)} canaries x {len(refs[0])} tokens ({len(flat)} masked copies), {where}")
     print(f"{'method':<40} {'seconds':>8} {'copies/s':>10} {'speed-up':>9}")
     for name, seconds, n in [
         ("one canary at a time (baseline)", t_base, len(flat)),
@@ -93,9 +100,11 @@ def main() -> None:
         print(f"{name:<40} {seconds:>8.2f} {n / seconds:>10.0f} {t_base / seconds:>8.2f}x")
 
     generator, gen_tok = load_causal_lm(cfg.generator, models)
+    generator.to(device)
     torch.manual_seed(0)
     samples = sample_texts(generator, gen_tok, cfg.canaries.batch_size, int(1.25 * cfg.canaries.length) + 25, 1.0)
     canaries, report = draw_canaries(samples, CanaryFilter(target, cfg.canaries.length, 0.2), target, 50, 10_000, "bench")
+    print(f"top-k identical to the baseline at {agreement:.2%} of positions")
     print(f"\ncanary sampling: {report.accepted} accepted of {report.drawn} drawn in {report.seconds:.1f} s "
           f"= {report.per_second:.2f} canaries/s; rejected {report.rejected}")
 
