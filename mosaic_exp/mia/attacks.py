@@ -1,0 +1,75 @@
+"""The membership-inference attacks. Every score is "higher = more likely a member".
+
+- loss:       −NLL, the mean token log-probability under the target;
+- ratio:      −(NLL_target − NLL_reference), the text scored by a reference model;
+- lowercase:  −(NLL(x) − NLL(lowercase x)) under the target;
+- zlib:       −NLL · len(text) / len(zlib(text)), the paper's variant;
+- min_k:      mean of the k lowest token log-probabilities (k tokens, or a fraction);
+- min_k_plus: mean of the k lowest (log p − μ) / σ, with μ, σ² the mean and variance
+              of log p under the model's own next-token distribution (Min-K%++).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Optional
+
+import torch
+
+from mosaic_exp.mia.forward import TokenScores
+
+ATTACKS = ("loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus")
+
+
+def _k(n: int, k: float) -> int:
+    """``k`` tokens when k >= 1, else that fraction of the ``n`` scored tokens (at least 1)."""
+    count = int(k) if k >= 1 else math.ceil(k * n)
+    return max(1, min(n, count))
+
+
+def loss(target: TokenScores) -> float:
+    return float(target.logprobs.mean())
+
+
+def ratio(target: TokenScores, reference: TokenScores) -> float:
+    return float(target.logprobs.mean() - reference.logprobs.mean())
+
+
+def lowercase(target: TokenScores, lowered: TokenScores) -> float:
+    return float(target.logprobs.mean() - lowered.logprobs.mean())
+
+
+def zlib_score(target: TokenScores, text: str) -> float:
+    raw = text.encode("utf-8")
+    return float(target.logprobs.mean()) * len(raw) / len(zlib.compress(raw))
+
+
+def min_k(target: TokenScores, k: float = 20) -> float:
+    lp = target.logprobs
+    return float(lp.topk(_k(len(lp), k), largest=False).values.mean())
+
+
+def min_k_plus(target: TokenScores, k: float = 20) -> float:
+    if target.mean.numel() == 0:
+        raise ValueError("min_k_plus needs token scores computed with moments=True")
+    z = (target.logprobs - target.mean) / target.var.clamp_min(1e-12).sqrt()
+    return float(z.topk(_k(len(z), k), largest=False).values.mean())
+
+
+def all_scores(
+    target: TokenScores,
+    text: str,
+    reference: Optional[TokenScores] = None,
+    lowered: Optional[TokenScores] = None,
+    k: float = 20,
+) -> dict[str, float]:
+    """Every attack whose inputs are available for one sequence."""
+    scores = {"loss": loss(target), "zlib": zlib_score(target, text), "min_k": min_k(target, k)}
+    if target.mean.numel():
+        scores["min_k_plus"] = min_k_plus(target, k)
+    if reference is not None:
+        scores["ratio"] = ratio(target, reference)
+    if lowered is not None:
+        scores["lowercase"] = lowercase(target, lowered)
+    return scores
