@@ -34,6 +34,10 @@ class LanguageModelModule(L.LightningModule):
         self.total_steps = total_steps
         self.causal = causal
 
+    def on_fit_start(self) -> None:
+        # Models come from `from_pretrained` in eval mode; dropout and friends must be on.
+        self.model.train()
+
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)
 

@@ -1,0 +1,58 @@
+"""Fine-tuning building blocks: chunks within books, and the membership-AUC callback."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+from lightning.pytorch.loggers import CSVLogger
+from torch.utils.data import DataLoader, TensorDataset
+
+from mosaic_exp.models.loading import load_causal_lm
+from mosaic_exp.training.chunks import book_chunks
+from mosaic_exp.training.mia_callback import MembershipAUC
+from mosaic_exp.training.module import LanguageModelModule
+
+from conftest import compose_config
+
+
+def test_chunks_never_cross_books_and_pad_the_last() -> None:
+    out = book_chunks([[1, 2, 3, 4, 5], [6, 7], [8], [9, 10, 11, 12]], length=4, pad_id=0)
+    assert out["input_ids"].tolist() == [[1, 2, 3, 4], [6, 7, 0, 0], [9, 10, 11, 12]]
+    # The one-token tail [5] and the one-token book [8] predict nothing and are dropped.
+    assert out["attention_mask"].tolist() == [[1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 1]]
+    assert out["labels"].tolist() == [[1, 2, 3, 4], [6, 7, -100, -100], [9, 10, 11, 12]]
+
+
+def test_chunks_reject_empty_input() -> None:
+    with pytest.raises(ValueError, match="no chunk"):
+        book_chunks([[1], []], length=4, pad_id=0)
+
+
+def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> None:
+    model, tok = load_causal_lm(compose_config(["experiment=smoke"]).model, smoke_models)
+    members = [tok.encode(f"Ba shou trai number {i}. Zeal mon drast pou.") for i in range(4)]
+    non_members = [tok.encode(f"Fai sta brio lorn {i}. Tha zou mei.") for i in range(4)]
+    data = book_chunks([m * 3 for m in members], length=32, pad_id=tok.pad_token_id)
+    loader = DataLoader(
+        TensorDataset(data["input_ids"], data["attention_mask"], data["labels"]),
+        batch_size=2,
+        collate_fn=lambda rows: dict(zip(("input_ids", "attention_mask", "labels"), map(torch.stack, zip(*rows)))),
+    )
+    L.seed_everything(0, verbose=False)
+    callback = MembershipAUC(members, non_members, every_n_steps=1, pad_id=tok.pad_token_id)
+    trainer = L.Trainer(
+        accelerator="cpu", max_steps=2, logger=CSVLogger(tmp_path, name="", version=""), callbacks=[callback],
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, log_every_n_steps=1,
+    )
+    trainer.fit(LanguageModelModule(model, lr=1e-2), loader)
+    assert [step for step, _ in callback.history] == [0, 1, 2]
+    assert all(0.0 <= auc <= 1.0 for _, auc in callback.history)
+    # Training on the members makes them more likely than before.
+    assert callback.history[-1][1] >= callback.history[0][1]
+    rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
+    logged = [(int(r["step"]), float(r["mia/auc_loss"])) for r in rows if r.get("mia/auc_loss")]
+    assert logged == callback.history
