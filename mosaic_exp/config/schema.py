@@ -288,6 +288,81 @@ class InjectConfig:
     seed: int = 0
 
 
+class NeardupStep(str, Enum):
+    """Which stages of the near-duplicate study a run performs (see README, SLURM)."""
+
+    all = "all"
+    index = "index"  # per part: tokenize, suffix array, self-similar
+    targets = "targets"  # candidates, exact counts across parts, buckets
+    scan = "scan"  # per part
+    analysis = "analysis"  # merge the scans, curves and figures
+
+
+@dataclass
+class PlantedNeardupCorpusConfig:
+    _target_: str = "mosaic_exp.neardup.planted.PlantedCorpus"
+    seed: int = 0
+    n_documents: int = 1000
+    document_length: int = 1000
+    vocab_size: int = 4096
+    zipf_exponent: float = 1.0
+    length: int = 100
+    # Exact copies of each planted sequence, one sequence group per bucket.
+    counts: List[int] = field(default_factory=lambda: [10, 100, 1000])
+    sequences_per_count: int = 1
+    hamming_distances: List[int] = field(default_factory=lambda: [1, 2, 5, 10, 20, 30, 40, 60])
+    # Insertion/deletion pairs of the Levenshtein variants.
+    levenshtein_edits: List[int] = field(default_factory=lambda: [1, 2, 5, 10, 20])
+    # Decoys repeated this fraction above and below each count (0 = none).
+    decoy_offset: float = 0.02
+    min_gap: int = 200
+
+
+@dataclass
+class SlimPajamaNeardupCorpusConfig:
+    _target_: str = "mosaic_exp.neardup.slimpajama.SlimPajamaCorpus"
+    # The dataset's root: holds train/chunk*/example_train_*.jsonl.zst.
+    path: str = MISSING
+    split: str = "train"
+    text_field: str = "text"
+    # A local tokenizer directory or a hub id found in the HF cache.
+    tokenizer: str = "gpt2"
+    # Read at most this many files (sorted); None = all.
+    max_files: Optional[int] = None
+    batch_size: int = 1000
+    # A folder of parts made elsewhere (NAME.train + NAME.train.size), used as they are.
+    parts_dir: Optional[str] = None
+    # Width of the parts in parts_dir; tokenized parts pick it from the vocabulary.
+    token_bytes: int = 2
+
+
+@dataclass
+class NeardupConfig:
+    """The near-duplicate study: corpus, parts, target buckets and the scan."""
+
+    corpus: Any = MISSING
+    n_parts: int = 2
+    # One part only (a job of a SLURM array); None = every part.
+    part: Optional[int] = None
+    step: NeardupStep = NeardupStep.all
+    length: int = 100
+    min_distinct: int = 50
+    buckets: List[int] = field(default_factory=lambda: [100, 1000, 10000])
+    tolerance: float = 0.01
+    targets_per_bucket: int = 1
+    random_targets: int = 1
+    # Sequences per bucket whose exact counts are summed across parts.
+    candidates_per_bucket: int = 1000
+    max_distance: int = 50
+    # Scan only the first k parts and extrapolate; None = every part.
+    scan_parts: Optional[int] = None
+    ngram_sizes: List[int] = field(default_factory=lambda: list(range(10, 101, 10)))
+    # Bucket of the Hamming vs Levenshtein figure; None = the largest.
+    compare_bucket: Optional[int] = None
+    seed: int = 0
+    threads: int = 2
+
+
 @dataclass
 class TrainerConfig:
     """Arguments of `lightning.pytorch.Trainer` that experiments set."""
@@ -353,6 +428,7 @@ class Config:
     perturbation: Any = MISSING
     paraphraser: Any = None
     inject: InjectConfig = MISSING
+    neardup: NeardupConfig = MISSING
     trainer: TrainerConfig = MISSING
     logger: Any = None
 
@@ -393,5 +469,7 @@ def register_configs() -> None:
         ("logger", "csv", CSVLoggerConfig),
         ("logger", "tensorboard", TensorBoardLoggerConfig),
         ("logger", "wandb", WandbLoggerConfig),
+        ("neardup/corpus", "planted", PlantedNeardupCorpusConfig),
+        ("neardup/corpus", "slimpajama", SlimPajamaNeardupCorpusConfig),
     ]:
         cs.store(group=f"schema/{group}", name=name, node=node)
