@@ -24,6 +24,7 @@ def quiet_libraries() -> None:
     Hydra's logging; its records still reach Hydra's handlers through the root.
     """
     import datasets
+    import lightning.pytorch  # noqa: F401  (imported first so its console handler exists to be removed)
     import transformers
 
     for name in ("lightning", "lightning.pytorch", "lightning.fabric"):

@@ -364,6 +364,30 @@ class NeardupConfig:
 
 
 @dataclass
+class TrainConfig:
+    """Fine-tuning the target on the injected books (paper: 1 epoch, batch 2, 2048-token chunks)."""
+
+    batch_size: int = 8
+    # Tokens per chunk; capped by the model's maximum. Chunks never cross books.
+    context_length: int = 2048
+    weight_decay: float = 0.01
+    warmup_steps: int = 0
+    gradient_checkpointing: bool = False
+    compile: bool = False
+
+
+@dataclass
+class MIAConfig:
+    """Membership inference on the fine-tuned target."""
+
+    batch_size: int = 32
+    # min-k and min-k%++: k tokens when >= 1, else a fraction of the tokens (paper: 20 tokens).
+    k: float = 20.0
+    # Log the loss-attack AUC every this many optimizer steps during training.
+    every_n_steps: int = 50
+
+
+@dataclass
 class TrainerConfig:
     """Arguments of `lightning.pytorch.Trainer` that experiments set."""
 
@@ -429,6 +453,8 @@ class Config:
     paraphraser: Any = None
     inject: InjectConfig = MISSING
     neardup: NeardupConfig = MISSING
+    train: TrainConfig = MISSING
+    mia: MIAConfig = MISSING
     trainer: TrainerConfig = MISSING
     logger: Any = None
 
@@ -443,6 +469,8 @@ class Config:
     nrep: int = 10
     # Read canaries and variations from the original scripts' pickles instead of generating them.
     import_legacy: bool = False
+    # Save the fine-tuned target (save_pretrained) in the run's output folder.
+    save_model: bool = False
     # Rebuild every cached artifact this run touches instead of reusing it.
     force: bool = False
     tags: List[str] = field(default_factory=list)

@@ -27,16 +27,13 @@ class LanguageModelModule(L.LightningModule):
         causal: bool = True,
     ) -> None:
         super().__init__()
-        self.model = model
+        # Models come from `from_pretrained` in eval mode; dropout and friends must be on.
+        self.model = model.train()
         self.lr = lr
         self.weight_decay = weight_decay
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
         self.causal = causal
-
-    def on_fit_start(self) -> None:
-        # Models come from `from_pretrained` in eval mode; dropout and friends must be on.
-        self.model.train()
 
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)

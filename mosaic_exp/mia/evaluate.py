@@ -1,0 +1,59 @@
+"""Scoring members and non-members with every attack, and summarizing per attack."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from mosaic_exp.canaries.sample import Canary
+from mosaic_exp.metrics.roc import roc_summary
+from mosaic_exp.mia.attacks import all_scores
+from mosaic_exp.mia.forward import token_scores
+
+
+def _encode(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[list[int]]:
+    return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+
+
+def score_canaries(
+    target: PreTrainedModel,
+    target_tokenizer: PreTrainedTokenizerBase,
+    members: Sequence[Canary],
+    non_members: Sequence[Canary],
+    reference: Optional[PreTrainedModel] = None,
+    reference_tokenizer: Optional[PreTrainedTokenizerBase] = None,
+    k: float = 20,
+    batch_size: int = 32,
+) -> list[dict[str, Any]]:
+    """One row per canary: ``canary``, ``member`` and a score per attack.
+
+    Three forward passes per text in all: the target on the canary tokens
+    (with min-k%++ moments), the target on the lowercased text, and the
+    reference on the text in its own tokenization.
+    """
+    canaries = list(members) + list(non_members)
+    pad = target_tokenizer.pad_token_id or 0
+    main = token_scores(target, [c.tokens for c in canaries], batch_size, moments=True, pad_id=pad)
+    lowered = token_scores(target, _encode(target_tokenizer, [c.text.lower() for c in canaries]), batch_size, pad_id=pad)
+    referenced: list[Any] = [None] * len(canaries)
+    if reference is not None and reference_tokenizer is not None:
+        ref_pad = reference_tokenizer.pad_token_id or 0
+        referenced = token_scores(reference, _encode(reference_tokenizer, [c.text for c in canaries]), batch_size, pad_id=ref_pad)
+    rows = []
+    for i, canary in enumerate(canaries):
+        rows.append(
+            {
+                "canary": i if i < len(members) else i - len(members),
+                "member": i < len(members),
+                **all_scores(main[i], canary.text, reference=referenced[i], lowered=lowered[i], k=k),
+            }
+        )
+    return rows
+
+
+def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """AUC and TPR at 1% / 10% FPR for every attack present in the rows."""
+    labels = [int(r["member"]) for r in rows]
+    attacks = [k for k in rows[0] if k not in ("canary", "member")]
+    return {attack: roc_summary([r[attack] for r in rows], labels) for attack in attacks}
