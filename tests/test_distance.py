@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
-from mosaic_exp.perturb.distance import hamming, inversions, kendall_tau_distance, levenshtein
+from mosaic_exp.distance import hamming, inversions, kendall_tau_distance, levenshtein
 
 tokens = st.lists(st.integers(0, 5), max_size=130)
 

@@ -12,7 +12,8 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from conftest import compose_config
-from mosaic_exp.neardup.distance import levenshtein, longest_common_substring
+from mosaic_exp.distance import levenshtein
+from mosaic_exp.neardup.distance import longest_common_substring
 from mosaic_exp.neardup.planted import load_truth
 from mosaic_exp.neardup.stages import StageNotDone, build_study
 from mosaic_exp.neardup.targets import Candidates, bucket_range, choose_targets

@@ -13,7 +13,7 @@ import torch
 from mosaic_exp.canaries.stage import build_canaries, load_canaries
 from mosaic_exp.models.loading import load_masked_lm, load_tokenizer
 from mosaic_exp.perturb.base import PerturbEnv
-from mosaic_exp.perturb.distance import inversions
+from mosaic_exp.distance import inversions
 from mosaic_exp.perturb.exact import Exact
 from mosaic_exp.perturb.insert import Insert, Scattered
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk, replacement_candidates

@@ -31,7 +31,8 @@ from typing import Sequence
 
 import numpy as np
 
-from mosaic_exp.neardup.distance import hamming_windows, levenshtein
+from mosaic_exp.distance import levenshtein
+from mosaic_exp.neardup.distance import hamming_windows
 from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter
 
 TRUTH = "truth.json"

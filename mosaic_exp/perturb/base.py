@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Protocol, Sequence
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
-from mosaic_exp.perturb.distance import hamming, levenshtein
+from mosaic_exp.distance import hamming, levenshtein
 
 
 @dataclass

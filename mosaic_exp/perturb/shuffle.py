@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
-from mosaic_exp.perturb.distance import kendall_tau_distance
+from mosaic_exp.distance import kendall_tau_distance
 
 
 def permutation_with_inversions(n: int, k: int, rng: np.random.Generator) -> list[int]:

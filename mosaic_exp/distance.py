@@ -1,4 +1,4 @@
-"""Distances between token sequences, recorded for every fuzzy duplicate."""
+"""Distances between token sequences: fuzzy duplicates record them, the near-duplicate study checks with them."""
 
 from __future__ import annotations
 
