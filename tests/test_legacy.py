@@ -42,3 +42,13 @@ def test_missing_and_corrupt_files_are_explained(tmp_path: Path) -> None:
     (tmp_path / "bad.pickle").write_bytes(b"not a pickle")
     with pytest.raises(ValueError, match="not a readable legacy pickle"):
         load_legacy_pickle(tmp_path / "bad.pickle")
+
+
+def test_defaultdicts_are_read_but_their_factories_are_checked(tmp_path: Path) -> None:
+    from collections import defaultdict
+
+    (tmp_path / "ok.pickle").write_bytes(pickle.dumps(defaultdict(list, {1: {"ratio": 0.6}})))
+    assert load_legacy_pickle(tmp_path / "ok.pickle") == {1: {"ratio": 0.6}}
+    (tmp_path / "evil.pickle").write_bytes(pickle.dumps(defaultdict(os.getcwd, {})))
+    with pytest.raises(UnsafePickleError, match="getcwd"):
+        load_legacy_pickle(tmp_path / "evil.pickle")

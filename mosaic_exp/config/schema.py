@@ -388,6 +388,17 @@ class MIAConfig:
 
 
 @dataclass
+class AnalysisConfig:
+    """What task=analyze reads: run folders (results.json below them) and/or the authors' AUC files."""
+
+    inputs: List[str] = field(default_factory=list)
+    # A folder of the original scripts' AUC pickles (nrep_aucs_*, R_aucs_*).
+    legacy_dir: Optional[str] = None
+    # The attack whose AUCs define rho (the paper's headline attack is ratio).
+    attack: str = "ratio"
+
+
+@dataclass
 class TrainerConfig:
     """Arguments of `lightning.pytorch.Trainer` that experiments set."""
 
@@ -455,6 +466,7 @@ class Config:
     neardup: NeardupConfig = MISSING
     train: TrainConfig = MISSING
     mia: MIAConfig = MISSING
+    analysis: AnalysisConfig = MISSING
     trainer: TrainerConfig = MISSING
     logger: Any = None
 

@@ -1,0 +1,1 @@
+"""Analysis of finished runs: AUC curves, the exact-duplicate equivalent ρ, tables."""

@@ -1,0 +1,51 @@
+"""ρ of every fuzzy setting against the exact curve of the same model and seed."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from typing import Iterable
+
+from mosaic_exp.analysis.records import EXACT, AUCRecord
+from mosaic_exp.metrics.rho import rho
+
+
+def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
+    """Mean ± std AUC over seeds per (model, family, setting, attack)."""
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for r in records:
+        groups[(r.model, r.family, r.setting, r.attack)].append(r.auc)
+    return [
+        {"model": m, "family": f, "setting": s, "attack": a, "auc_mean": statistics.mean(v),
+         "auc_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}
+        for (m, f, s, a), v in sorted(groups.items())
+    ]
+
+
+def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]:
+    """Mean ± std ρ over seeds per (model, fuzzy family, setting).
+
+    A seed contributes only when the same model and seed has an exact sweep
+    (ν = 1, 2, …, at least 3 points) for ``attack``.
+    """
+    exact: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    fuzzy: list[AUCRecord] = []
+    for r in records:
+        if r.attack != attack:
+            continue
+        if r.family == EXACT:
+            exact[(r.model, r.seed)][int(r.setting)] = r.auc
+        else:
+            fuzzy.append(r)
+    values: dict[tuple, list[float]] = defaultdict(list)
+    for r in fuzzy:
+        curve = exact.get((r.model, r.seed))
+        if curve:
+            values[(r.model, r.family, r.setting)].append(rho(r.auc, curve))
+    if fuzzy and not values:
+        raise ValueError(f"no fuzzy run has an exact sweep of the same model and seed for attack {attack!r}")
+    return [
+        {"model": m, "family": f, "setting": s, "attack": attack, "rho_mean": statistics.mean(v),
+         "rho_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}
+        for (m, f, s), v in sorted(values.items())
+    ]
