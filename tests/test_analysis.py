@@ -59,7 +59,12 @@ def test_rho_table_from_run_folders(tmp_path: Path) -> None:
 
 def test_fuzzy_runs_need_an_exact_sweep(tmp_path: Path) -> None:
     _write_results(tmp_path, "f", "m", 1, {"name": "replace", "R": 5, "strategy": "mlm", "topk": 10}, 0.7)
-    with pytest.raises(ValueError, match="exact sweep of the same model and seed"):
+    with pytest.raises(ValueError, match="complete exact sweep"):
+        rho_table(run_records([tmp_path]))
+    # An exact sweep with a gap gives no rho either, but names the gap in a warning.
+    for nu in (1, 2, 4):
+        _write_results(tmp_path, f"e{nu}", "m", 1, {"name": "exact", "nrep": nu}, 0.5 + 0.05 * nu)
+    with pytest.raises(ValueError, match="complete exact sweep"):
         rho_table(run_records([tmp_path]))
     with pytest.raises(FileNotFoundError, match="no results.json"):
         run_records([tmp_path / "empty"])

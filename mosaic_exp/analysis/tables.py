@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections import defaultdict
 from typing import Iterable
 
 from mosaic_exp.analysis.records import EXACT, AUCRecord
 from mosaic_exp.metrics.rho import rho
+
+log = logging.getLogger(__name__)
 
 
 def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
@@ -38,12 +41,24 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
         else:
             fuzzy.append(r)
     values: dict[tuple, list[float]] = defaultdict(list)
+    skipped: dict[tuple[str, str], str] = {}
     for r in fuzzy:
         curve = exact.get((r.model, r.seed))
-        if curve:
-            values[(r.model, r.family, r.setting)].append(rho(r.auc, curve))
+        if not curve:
+            continue
+        try:
+            value = rho(r.auc, curve)
+        except ValueError as err:
+            skipped[(r.model, r.seed)] = str(err)
+            continue
+        values[(r.model, r.family, r.setting)].append(value)
+    for (model, seed), reason in skipped.items():
+        log.warning("model %s seed %s: no rho, the exact curve is incomplete (%s)", model, seed, reason)
     if fuzzy and not values:
-        raise ValueError(f"no fuzzy run has an exact sweep of the same model and seed for attack {attack!r}")
+        raise ValueError(
+            f"no fuzzy run has a complete exact sweep (nu = 1, 2, ..., at least 3) of the same model and seed "
+            f"for attack {attack!r}"
+        )
     return [
         {"model": m, "family": f, "setting": s, "attack": attack, "rho_mean": statistics.mean(v),
          "rho_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}

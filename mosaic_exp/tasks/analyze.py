@@ -23,10 +23,11 @@ def analyze(cfg: DictConfig) -> dict[str, list[dict]]:
         raise ValueError("nothing to analyze: set analysis.inputs=[FOLDER, ...] and/or analysis.legacy_dir=FOLDER")
     out = Path(cfg.paths.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"auc": auc_table(records), "rho": rho_table(records, cfg.analysis.attack)}
-    for name, rows in tables.items():
-        if rows:
-            write_csv(out / f"{name}.csv", rows)
+    tables = {"auc": auc_table(records)}
+    write_csv(out / "auc.csv", tables["auc"])
+    tables["rho"] = rho_table(records, cfg.analysis.attack)
+    if tables["rho"]:
+        write_csv(out / "rho.csv", tables["rho"])
     print(f"{'model':<16} {'family':<40} {'setting':>8} {'rho':>13} {'seeds':>5}")
     for row in tables["rho"]:
         rho = f"{row['rho_mean']:.2f} ± {row['rho_std']:.2f}"
