@@ -24,10 +24,9 @@ import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from conftest import compose_config  # noqa: E402
+from mosaic_exp.config.compose import compose_config  # noqa: E402
 
 from mosaic_exp.canaries.filters import CanaryFilter  # noqa: E402
 from mosaic_exp.canaries.sample import draw_canaries, sample_texts  # noqa: E402

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
 
 from mosaic_exp.config import register_configs
+from mosaic_exp.config.compose import CONF_DIR, compose_config  # noqa: F401 (tests import it from here)
 
 REPO = Path(__file__).resolve().parents[1]
-CONF_DIR = REPO / "conf"
 
 # Tests never reach a hub: everything they load is built or saved locally.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -21,25 +18,6 @@ os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("WANDB_MODE", "offline")
 
 register_configs()
-
-Compose = Callable[..., DictConfig]
-
-
-def compose_config(overrides: Sequence[str] = (), root: Path | None = None) -> DictConfig:
-    """The config ``run.py`` would see, with every path under ``root``."""
-    paths = []
-    if root is not None:
-        paths = [f"paths.root_dir={root}", f"paths.output_dir={root}/output"]
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=[*paths, *overrides])
-
-
-@pytest.fixture
-def compose_cfg(tmp_path: Path) -> Compose:
-    def _compose(*overrides: str, root: Path | None = None) -> DictConfig:
-        return compose_config(overrides, root=root or tmp_path)
-
-    return _compose
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import lightning as L
 import pytest
-import torch
 from lightning.pytorch.loggers import CSVLogger
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from mosaic_exp.models.loading import load_causal_lm
-from mosaic_exp.training.chunks import book_chunks
+from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
 
@@ -37,11 +36,7 @@ def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> 
     members = [tok.encode(f"Ba shou trai number {i}. Zeal mon drast pou.") for i in range(4)]
     non_members = [tok.encode(f"Fai sta brio lorn {i}. Tha zou mei.") for i in range(4)]
     data = book_chunks([m * 3 for m in members], length=32, pad_id=tok.pad_token_id)
-    loader = DataLoader(
-        TensorDataset(data["input_ids"], data["attention_mask"], data["labels"]),
-        batch_size=2,
-        collate_fn=lambda rows: dict(zip(("input_ids", "attention_mask", "labels"), map(torch.stack, zip(*rows)))),
-    )
+    loader = DataLoader(chunk_rows(data), batch_size=2, collate_fn=collate_chunks)
     L.seed_everything(0, verbose=False)
     callback = MembershipAUC(members, non_members, every_n_steps=1, pad_id=tok.pad_token_id)
     trainer = L.Trainer(

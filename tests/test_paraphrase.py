@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from mosaic_exp.canaries.stage import build_canaries
-from mosaic_exp.models.loading import load_causal_lm
+from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
 from mosaic_exp.perturb.paraphrase import ChatParaphraser, HFChatParaphraser, OpenAIParaphraser, ParaphraseError, parse_numbered_list
 from mosaic_exp.perturb.stage import build_variations, load_variations
 from mosaic_exp.store import ArtifactStore
@@ -110,8 +110,6 @@ def test_paraphrase_stage_with_openai(chat_server, smoke_root: Path, smoke_model
     )
     store = ArtifactStore(cfg.paths.cache_dir)
     copies = load_variations(build_variations(cfg, store, build_canaries(cfg, store, smoke_models), smoke_models).path)
-    from mosaic_exp.models.loading import load_tokenizer
-
     tokenizer = load_tokenizer(cfg.model, smoke_models)
     assert all(len(c.variations) == 3 for c in copies)
     assert [tokenizer.decode(v.tokens) for v in copies[0].variations] == [f"Ba shou trai number {i}." for i in (1, 2, 3)]

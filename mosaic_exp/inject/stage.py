@@ -65,12 +65,13 @@ def build_injected(
         rng = np.random.default_rng(cfg.inject.seed)
         texts, counts, insertions = [], [], []
         for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
+            placed = []
             if i < len(members):
                 text, placed = inject_book(text, _pieces(members[i], tokenizer), rng, i, book_id)
                 mark_token_exact(text, placed, tokenizer)
                 insertions.extend(placed)
             texts.append(text)
-            counts.append(sum(ins.book == i for ins in insertions) if i < len(members) else 0)
+            counts.append(len(placed))
         Dataset.from_dict({"book_id": list(books["book_id"]), "text": texts, "copies": counts}, features=FEATURES).save_to_disk(
             str(directory / "books")
         )

@@ -15,6 +15,8 @@ from typing import Sequence
 import torch
 from transformers import PreTrainedModel
 
+from mosaic_exp.batching import length_sorted_batches, pad_right
+
 
 @dataclass
 class TokenScores:
@@ -39,15 +41,8 @@ def token_scores(
         raise ValueError("every scored sequence needs at least 2 tokens (the first one is not predicted)")
     device = next(model.parameters()).device
     out: list[TokenScores | None] = [None] * len(sequences)
-    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-    for lo in range(0, len(order), batch_size):
-        rows = order[lo : lo + batch_size]
-        width = max(len(sequences[i]) for i in rows)
-        ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-        attention = torch.zeros_like(ids)
-        for r, i in enumerate(rows):
-            ids[r, : len(sequences[i])] = torch.as_tensor(sequences[i])
-            attention[r, : len(sequences[i])] = 1
+    for rows in length_sorted_batches([len(s) for s in sequences], batch_size):
+        ids, attention = pad_right([sequences[i] for i in rows], pad_id)
         ids, attention = ids.to(device), attention.to(device)
         logits = model(input_ids=ids, attention_mask=attention).logits[:, :-1].float()
         logp = torch.log_softmax(logits, dim=-1)

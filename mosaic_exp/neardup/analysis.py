@@ -106,21 +106,46 @@ def _series(rows: list[dict], bucket: str, metric: str, x: str) -> tuple[np.ndar
     return np.array([r[x] for r in sel]), np.array([r["extrapolated"] for r in sel])
 
 
-def plot_cumulative(rows: list[dict], targets: list[dict], directory: Path, note: str) -> None:
+def _panels_per_metric(
+    rows: list[dict],
+    targets: list[dict],
+    x_key: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    suptitle: str,
+    marker: str,
+    positive_only: bool,
+    yscale: tuple[str, dict],
+    directory: Path,
+    name: str,
+) -> None:
+    """One panel per metric (Hamming, Levenshtein), one curve per bucket."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, layout="constrained")
     for ax, metric in zip(axes, METRICS):
         for bucket in _bucket_order(targets):
-            x, y = _series(rows, bucket, metric, "distance")
-            ax.plot(x, np.where(y > 0, y, np.nan), marker=".", markersize=3, label=_label(bucket, targets))
-        ax.set_yscale("log")
-        ax.set_title(f"{TITLES[metric]} distance")
-        ax.set_xlabel("distance to the target (tokens)")
+            x, y = _series(rows, bucket, metric, x_key)
+            ax.plot(x, np.where(y > 0, y, np.nan) if positive_only else y, marker=marker, markersize=3,
+                    label=_label(bucket, targets))
+        ax.set_yscale(yscale[0], **yscale[1])
+        ax.set_title(title.format(metric=TITLES[metric]))
+        ax.set_xlabel(xlabel)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("near-duplicates per target within distance")
+    axes[0].set_ylabel(ylabel)
     # Outside the axes: curves of several buckets may run anywhere inside.
     fig.legend(*axes[0].get_legend_handles_labels(), title="bucket", loc="outside right center", fontsize="small")
-    fig.suptitle(f"Cumulative near-duplicates{note}")
-    _save(fig, directory, "cumulative")
+    fig.suptitle(suptitle)
+    _save(fig, directory, name)
+
+
+def plot_cumulative(rows: list[dict], targets: list[dict], directory: Path, note: str) -> None:
+    _panels_per_metric(
+        rows, targets, "distance",
+        title="{metric} distance", xlabel="distance to the target (tokens)",
+        ylabel="near-duplicates per target within distance", suptitle=f"Cumulative near-duplicates{note}",
+        marker=".", positive_only=True, yscale=("log", {}), directory=directory, name="cumulative",
+    )
 
 
 def plot_compare(rows: list[dict], targets: list[dict], bucket: str, directory: Path, note: str) -> None:
@@ -144,20 +169,14 @@ def plot_compare(rows: list[dict], targets: list[dict], bucket: str, directory: 
 
 
 def plot_survival(rows: list[dict], targets: list[dict], directory: Path, note: str) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, layout="constrained")
-    for ax, metric in zip(axes, METRICS):
-        for bucket in _bucket_order(targets):
-            x, y = _series(rows, bucket, metric, "n")
-            ax.plot(x, y, marker="o", markersize=3, label=_label(bucket, targets))
-        # symlog: a bucket whose near-duplicates all share short n-grams is 0 there.
-        ax.set_yscale("symlog", linthresh=1)
-        ax.set_title(f"{TITLES[metric]} near-duplicates")
-        ax.set_xlabel("n of the n-gram deduplication")
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0].set_ylabel("near-duplicates per target\nsharing no n-gram with it")
-    fig.legend(*axes[0].get_legend_handles_labels(), title="bucket", loc="outside right center", fontsize="small")
-    fig.suptitle(f"Near-duplicates surviving n-gram deduplication{note}")
-    _save(fig, directory, "ngram_survival")
+    # symlog: a bucket whose near-duplicates all share short n-grams is 0 there.
+    _panels_per_metric(
+        rows, targets, "n",
+        title="{metric} near-duplicates", xlabel="n of the n-gram deduplication",
+        ylabel="near-duplicates per target\nsharing no n-gram with it",
+        suptitle=f"Near-duplicates surviving n-gram deduplication{note}",
+        marker="o", positive_only=False, yscale=("symlog", {"linthresh": 1}), directory=directory, name="ngram_survival",
+    )
 
 
 def build_analysis(study: "Study", indexed: list[dict], chosen: Artifact, scans: dict[int, Artifact]) -> Artifact:

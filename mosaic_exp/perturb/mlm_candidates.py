@@ -16,6 +16,8 @@ import torch
 from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from mosaic_exp.batching import length_sorted_batches, pad_right
+
 
 def masked_text(reference: Sequence[int], position: int, target: PreTrainedTokenizerBase, mask: str) -> str:
     """The canary's text with the token at ``position`` replaced by the mask.
@@ -64,15 +66,8 @@ def mlm_topk(
     banned = torch.tensor(mlm_tok.all_special_ids, device=device)
     head = _head(model)
     out = torch.empty((len(texts), k), dtype=torch.long)
-    order = sorted(range(len(texts)), key=lambda i: len(ids_list[i]))
-    for lo in range(0, len(order), batch_size):
-        rows = order[lo : lo + batch_size]
-        width = max(len(ids_list[i]) for i in rows)
-        batch = torch.full((len(rows), width), mlm_tok.pad_token_id, dtype=torch.long)
-        attention = torch.zeros_like(batch)
-        for r, i in enumerate(rows):
-            batch[r, : len(ids_list[i])] = torch.tensor(ids_list[i])
-            attention[r, : len(ids_list[i])] = 1
+    for rows in length_sorted_batches([len(ids) for ids in ids_list], batch_size):
+        batch, attention = pad_right([ids_list[i] for i in rows], mlm_tok.pad_token_id)
         batch, attention = batch.to(device), attention.to(device)
         at = torch.tensor([where[i] for i in rows], device=device)
         picks = torch.arange(len(rows), device=device)

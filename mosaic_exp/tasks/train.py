@@ -26,7 +26,7 @@ from mosaic_exp.mia.evaluate import score_canaries, summarize
 from mosaic_exp.models.loading import inference_device, load_causal_lm
 from mosaic_exp.pipeline import injection_stages, tiny_models
 from mosaic_exp.store import ArtifactStore, write_json_atomic
-from mosaic_exp.training.chunks import book_chunks
+from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
 
@@ -38,13 +38,10 @@ def _loader(cfg: DictConfig, model, tokenizer, books: list[str]) -> tuple[DataLo
     length = min(cfg.train.context_length, limit, cfg.model.max_length or limit)
     ids = tokenizer(books, add_special_tokens=False, verbose=False)["input_ids"]
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
-    rows = list(zip(chunks["input_ids"], chunks["attention_mask"], chunks["labels"]))
-
-    def collate(batch):
-        return dict(zip(("input_ids", "attention_mask", "labels"), map(torch.stack, zip(*batch))))
-
     generator = torch.Generator().manual_seed(cfg.seed)
-    loader = DataLoader(rows, batch_size=cfg.train.batch_size, shuffle=True, generator=generator, collate_fn=collate)
+    loader = DataLoader(
+        chunk_rows(chunks), batch_size=cfg.train.batch_size, shuffle=True, generator=generator, collate_fn=collate_chunks
+    )
     return loader, int(chunks["attention_mask"].sum())
 
 

@@ -6,6 +6,8 @@ from typing import Sequence
 
 import torch
 
+from mosaic_exp.batching import pad_right
+
 
 def book_chunks(books: Sequence[Sequence[int]], length: int, pad_id: int) -> dict[str, torch.Tensor]:
     """Consecutive ``length``-token chunks of each book; a book's last chunk is padded.
@@ -21,10 +23,19 @@ def book_chunks(books: Sequence[Sequence[int]], length: int, pad_id: int) -> dic
     rows = [r for r in rows if len(r) >= 2]
     if not rows:
         raise ValueError("the books hold no chunk of 2 or more tokens")
-    ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for r, row in enumerate(rows):
-        ids[r, : len(row)] = torch.as_tensor(row)
-        mask[r, : len(row)] = 1
+    ids, mask = pad_right(rows, pad_id, width=length)
     labels = ids.masked_fill(mask == 0, -100)
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}
+
+
+FIELDS = ("input_ids", "attention_mask", "labels")
+
+
+def chunk_rows(chunks: dict[str, torch.Tensor]) -> list[tuple[torch.Tensor, ...]]:
+    """One ``(input_ids, attention_mask, labels)`` tuple per chunk, for a DataLoader."""
+    return list(zip(*(chunks[f] for f in FIELDS)))
+
+
+def collate_chunks(rows: list[tuple[torch.Tensor, ...]]) -> dict[str, torch.Tensor]:
+    """Stacks chunk tuples into the batch a HF model takes."""
+    return dict(zip(FIELDS, map(torch.stack, zip(*rows))))
