@@ -9,6 +9,8 @@ from typing import Any
 from hydra.utils import get_method
 from omegaconf import DictConfig, OmegaConf
 
+from mosaic_exp.rerun import finished_results
+
 log = logging.getLogger(__name__)
 
 
@@ -43,9 +45,15 @@ def run_task(cfg: DictConfig) -> Any:
     """Calls ``cfg.task._target_`` with the whole config and returns its result.
 
     Resolving the config first makes every interpolation error (a missing
-    environment variable, a typo in `${...}`) surface before work starts.
+    environment variable, a typo in `${...}`) surface before work starts. A
+    run whose output folder already holds the results of this same config is
+    skipped (see :mod:`mosaic_exp.rerun`), which makes re-submitted sweeps resume.
     """
     OmegaConf.resolve(cfg)
+    previous = finished_results(cfg)
+    if previous is not None:
+        log.info("%s already holds the results of this config: skipped (force=true reruns it)", cfg.paths.output_dir)
+        return previous
     quiet_libraries()
     task = get_method(cfg.task._target_)
     log.info("task %s", cfg.task.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -36,9 +37,19 @@ def test_print_config(tmp_path: Path) -> None:
     assert "topk: 7" in out.stdout and "name_or_path: tiny://causal_lm" in out.stdout
 
 
-def test_submitit_local_multirun(tmp_path: Path) -> None:
-    out = run(["-m", "hydra/launcher=submitit_local", "experiment=smoke", "corpus.seed=0,1"], tmp_path, timeout=600)
+def test_submitit_local_sweep_trains_then_resumes(smoke_root: Path, tmp_path: Path) -> None:
+    """A real 2-job training sweep through submitit; re-submitting it skips the finished runs."""
+    sweep = tmp_path / "sweep"
+    args = ["-m", "hydra/launcher=submitit_local", "experiment=smoke", "task=train", "R=2", "seed=1,2",
+            "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep}"]
+    out = run(args, smoke_root, timeout=600)
     assert out.returncode == 0, out.stderr
-    corpora = list((tmp_path / "cache" / "corpus").glob("*/COMPLETE.json"))
-    assert len(corpora) == 2, "one corpus per seed of the sweep"
-    assert len(list((tmp_path / "cache" / "mlm").glob("*/COMPLETE.json"))) == 2
+    results = [sweep / str(job) / "results.json" for job in (0, 1)]
+    assert [json.loads(r.read_text())["seed"] for r in results] == [1, 2]
+    written = [r.stat().st_mtime_ns for r in results]
+
+    again = run(args, smoke_root, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert [r.stat().st_mtime_ns for r in results] == written, "finished runs must not train again"
+    logs = "".join(p.read_text() for p in sweep.rglob("*_log.out"))
+    assert logs.count("already holds the results of this config: skipped") == 2
