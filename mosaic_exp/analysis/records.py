@@ -58,7 +58,7 @@ def swept_field(kind: str) -> str:
 def family_params(perturbation: dict) -> tuple[str, tuple[tuple[str, Scalar], ...]]:
     """The perturbation's name and the settings that, with it, name its family."""
     name = perturbation["name"]
-    swept_field(name)
+    swept_field(name)  # raises on an unknown perturbation
     return name, tuple((k, perturbation[k]) for k in _FAMILY_FIELDS.get(name, ()) if k in perturbation)
 
 
