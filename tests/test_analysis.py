@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mosaic_exp.analysis.records import family_of, legacy_records, run_records
+from mosaic_exp.analysis.records import family_of, family_params, legacy_records, run_records
 from mosaic_exp.analysis.tables import auc_table, rho_table
 from mosaic_exp.metrics.rho import rho
 from mosaic_exp.tasks.analyze import analyze
@@ -73,6 +73,7 @@ def test_fuzzy_runs_need_an_exact_sweep(tmp_path: Path) -> None:
 def test_family_names() -> None:
     assert family_of({"name": "exact", "nrep": 4}) == ("exact", 4.0)
     assert family_of({"name": "shuffle", "block": 5, "kendall_tau": 0.3}) == ("shuffle,block=5", 0.3)
+    assert family_params({"name": "insert", "every": 5, "n_insert": 10, "seed": 3}) == ("insert", (("every", 5),))
     with pytest.raises(ValueError, match="unknown perturbation"):
         family_of({"name": "teleport"})
 
@@ -92,6 +93,8 @@ def test_legacy_auc_files(tmp_path: Path) -> None:
     records = legacy_records(tmp_path / "aucs")
     assert {r.model for r in records} == {"tiny_1B"}
     assert {r.attack for r in records} == {"ratio", "min_k"}
+    fuzzy = next(r for r in records if r.family != "exact")
+    assert (fuzzy.kind, fuzzy.param("topk"), fuzzy.param("variant")) == ("replace", 10, "diffindices")
     (row,) = rho_table(records, "ratio")
     assert row["family"] == "nearduplicates_diffindices_topk10" and row["seeds"] == 2
     expected = [rho(0.64, {nu: a + 0.01 * s for nu, a in EXACT.items()}) for s in (1, 2)]

@@ -6,11 +6,13 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Union
 
 from mosaic_exp.legacy import load_legacy_pickle
 
 EXACT = "exact"
+REPLACE = "replace"
+Scalar = Union[str, int, float, bool]
 # The authors' attack names, in ours.
 _ATTACK_NAMES = {"minkprob": "min_k"}
 _LEGACY_FILE = re.compile(
@@ -23,23 +25,47 @@ _FAMILY_FIELDS = {"replace": ("strategy", "topk", "same_indices", "uniform_sprea
 
 @dataclass(frozen=True)
 class AUCRecord:
+    """One attack's AUC for one run (or one setting of an authors' file)."""
+
     model: str
+    # Runs with the same family differ only in the swept value `setting`.
     family: str
     setting: float
     seed: str
     attack: str
     auc: float
+    # The perturbation (exact, replace, insert, ...) and the settings that make up `family`.
+    kind: str = ""
+    params: tuple[tuple[str, Scalar], ...] = ()
+
+    def param(self, name: str) -> Scalar | None:
+        """A family setting (e.g. ``every`` of an insertion sweep); None when the family lacks it."""
+        return dict(self.params).get(name)
+
+
+def family_label(kind: str, params: Iterable[tuple[str, Scalar]]) -> str:
+    """``kind,key=value,...``: how families are named in tables."""
+    return ",".join([kind, *(f"{k}={v}" for k, v in params)])
+
+
+def swept_field(kind: str) -> str:
+    """The perturbation field a sweep of this family varies (``nrep``, ``R``, ``n_insert``, ...)."""
+    if kind not in _SWEPT:
+        raise ValueError(f"unknown perturbation {kind!r}; known: {sorted(_SWEPT)}")
+    return _SWEPT[kind]
+
+
+def family_params(perturbation: dict) -> tuple[str, tuple[tuple[str, Scalar], ...]]:
+    """The perturbation's name and the settings that, with it, name its family."""
+    name = perturbation["name"]
+    swept_field(name)  # raises on an unknown perturbation
+    return name, tuple((k, perturbation[k]) for k in _FAMILY_FIELDS.get(name, ()) if k in perturbation)
 
 
 def family_of(perturbation: dict) -> tuple[str, float]:
     """The family name and the swept value of a run's perturbation settings."""
-    name = perturbation["name"]
-    if name not in _SWEPT:
-        raise ValueError(f"unknown perturbation {name!r} in results")
-    if name == EXACT:
-        return EXACT, float(perturbation["nrep"])
-    extra = [f"{k}={perturbation[k]}" for k in _FAMILY_FIELDS.get(name, ()) if k in perturbation]
-    return ",".join([name, *extra]), float(perturbation[_SWEPT[name]])
+    name, params = family_params(perturbation)
+    return family_label(name, params), float(perturbation[swept_field(name)])
 
 
 def run_records(directories: Iterable[str | Path]) -> list[AUCRecord]:
@@ -51,9 +77,12 @@ def run_records(directories: Iterable[str | Path]) -> list[AUCRecord]:
             raise FileNotFoundError(f"no results.json below {directory}")
         for file in files:
             results = json.loads(file.read_text())
+            kind, params = family_params(results["perturbation"])
             family, setting = family_of(results["perturbation"])
             for attack, metrics in results["attacks"].items():
-                records.append(AUCRecord(str(results["model"]), family, setting, str(results["seed"]), attack, metrics["auc"]))
+                records.append(
+                    AUCRecord(str(results["model"]), family, setting, str(results["seed"]), attack, metrics["auc"], kind, params)
+                )
     return records
 
 
@@ -68,10 +97,20 @@ def legacy_records(directory: str | Path) -> list[AUCRecord]:
         if match is None:
             raise ValueError(f"{file.name}: not an AUC file name of the original scripts (nrep_aucs_* or R_aucs_*)")
         family = EXACT if match["kind"] == "nrep" else match["what"]
+        kind, params = (EXACT, ()) if family == EXACT else (REPLACE, _legacy_params(family))
         for setting, attacks in load_legacy_pickle(file).items():
             for attack, auc in attacks.items():
                 value = sum(auc) / len(auc) if isinstance(auc, list) else auc
-                records.append(
-                    AUCRecord(match["model"], family, float(setting), f"{match['seed']}", _ATTACK_NAMES.get(attack, attack), float(value))
-                )
+                records.append(AUCRecord(
+                    match["model"], family, float(setting), f"{match['seed']}", _ATTACK_NAMES.get(attack, attack),
+                    float(value), kind, params,
+                ))
     return records
+
+
+def _legacy_params(what: str) -> tuple[tuple[str, Scalar], ...]:
+    """``nearduplicates_diffindices_topk10`` -> (("variant", "diffindices"), ("topk", 10))."""
+    words = what.split("_")[1:]
+    topk = [int(w[len("topk"):]) for w in words if re.fullmatch(r"topk\d+", w)]
+    variant = "_".join(w for w in words if not re.fullmatch(r"topk\d+", w))
+    return ((("variant", variant),) if variant else ()) + ((("topk", topk[0]),) if topk else ())

@@ -1,13 +1,14 @@
-"""ρ of every fuzzy setting against the exact curve of the same model and seed."""
+"""AUC and ρ tables: ρ of every fuzzy setting against the exact curve of the same model and seed."""
 
 from __future__ import annotations
 
 import logging
 import statistics
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
-from mosaic_exp.analysis.records import EXACT, AUCRecord
+from mosaic_exp.analysis.records import EXACT, AUCRecord, family_label
 from mosaic_exp.metrics.rho import rho
 
 log = logging.getLogger(__name__)
@@ -64,3 +65,45 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
          "rho_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}
         for (m, f, s), v in sorted(values.items())
     ]
+
+
+@dataclass(frozen=True)
+class SweepTable:
+    """A two-way sweep of one perturbation: a family setting (rows) × the swept value (columns)."""
+
+    name: str
+    kind: str
+    row: str
+    column: str
+
+
+SWEEP_TABLES = (
+    SweepTable("insertion", "insert", "every", "n_insert"),
+    SweepTable("shuffle", "shuffle", "block", "kendall_tau"),
+    SweepTable("topk", "replace", "topk", "R"),
+)
+
+
+def sweep_table(records: Iterable[AUCRecord], rho_rows: list[dict], table: SweepTable, attack: str = "ratio") -> list[dict]:
+    """AUC (and ρ where ``rho_rows`` has it) of every run of ``table.kind``, by row setting and swept value.
+
+    ``group`` names the family without the row setting: the runs that one
+    grid of rows × columns compares (e.g. the MLM strategy of a top-k sweep).
+    """
+    selected = [r for r in records if r.kind == table.kind and r.attack == attack and r.param(table.row) is not None]
+    described = {r.family: r for r in selected}
+    rho_of = {(row["model"], row["family"], row["setting"]): row for row in rho_rows}
+    out = []
+    for row in auc_table(selected):
+        record = described[row["family"]]
+        match = rho_of.get((row["model"], row["family"], row["setting"]), {})
+        out.append({
+            "model": row["model"],
+            "group": family_label(record.kind, [(k, v) for k, v in record.params if k != table.row]),
+            table.row: record.param(table.row),
+            table.column: row["setting"],
+            "attack": attack,
+            "auc_mean": row["auc_mean"], "auc_std": row["auc_std"], "seeds": row["seeds"],
+            "rho_mean": match.get("rho_mean"), "rho_std": match.get("rho_std"),
+        })
+    return sorted(out, key=lambda r: (r["model"], r["group"], r[table.row], r[table.column]))

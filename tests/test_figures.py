@@ -1,0 +1,132 @@
+"""Analysis figures and sweep tables, on synthetic run folders with known AUCs."""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from mosaic_exp.analysis import figures
+from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_kind, series
+from mosaic_exp.analysis.records import REPLACE, run_records
+from mosaic_exp.analysis.report import write_analysis
+from mosaic_exp.analysis.tables import SWEEP_TABLES, auc_table, rho_table
+from mosaic_exp.metrics.rho import exact_duplicate_equivalent, rho, smooth
+
+from synthetic_runs import exact_auc, worth, write_sweep
+
+SEEDS = (1, 2)
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Figures handed to ``save_figure``, kept open for inspection instead of written."""
+    kept: list = []
+    monkeypatch.setattr(figures, "save_figure", lambda fig, directory, name: kept.append((name, fig)) or [])
+    yield kept
+    for _, fig in kept:
+        figures.plt.close(fig)
+
+
+def test_every_table_and_figure_is_written(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_sweep(tmp_path / "runs", models=("m1", "org/m2"), seeds=SEEDS)
+    tables = write_analysis(run_records([tmp_path / "runs"]), tmp_path / "out", "ratio")
+    stems = ["auc_vs_nu", "nu_eq_m1", "nu_eq_org_m2", "rho_vs_R"]
+    expected = {f"{t}.csv" for t in ("auc", "rho", "insertion", "shuffle", "topk")}
+    expected |= {f"{stem}.{fmt}" for stem in stems for fmt in ("png", "pdf")}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == expected
+    for stem in stems:
+        height, width, _ = matplotlib.image.imread(tmp_path / "out" / f"{stem}.png").shape
+        assert width > 800 and height > 500
+        assert (tmp_path / "out" / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    assert set(tables) == {"auc", "rho", "insertion", "shuffle", "topk"}
+    printed = capsys.readouterr().out
+    assert "insertion sweep, m1, insert: AUC/rho (ratio attack), every down, n_insert across" in printed
+    assert "topk sweep, org/m2, replace,strategy=mlm,same_indices=False,uniform_spread=False" in printed
+
+
+def test_insertion_table_has_auc_and_rho_per_setting(tmp_path: Path) -> None:
+    write_sweep(tmp_path / "runs", models=("m1",), seeds=SEEDS, fuzzy=False)
+    write_analysis(run_records([tmp_path / "runs"]), tmp_path / "out", "ratio")
+    rows = list(csv.DictReader((tmp_path / "out" / "insertion.csv").open()))
+    assert [(int(r["every"]), float(r["n_insert"])) for r in rows] == [(n, x) for n in (5, 10) for x in (1, 5, 10)]
+    for row in rows:
+        setting = {"name": "insert", "every": int(row["every"]), "n_insert": int(float(row["n_insert"]))}
+        aucs = [exact_auc(worth(setting), s, "m1") for s in SEEDS]
+        rhos = [rho(a, {nu: exact_auc(nu, s, "m1") for nu in range(1, 11)}) for a, s in zip(aucs, SEEDS)]
+        assert float(row["auc_mean"]) == pytest.approx(statistics.mean(aucs))
+        assert float(row["rho_mean"]) == pytest.approx(statistics.mean(rhos))
+        assert row["group"] == "insert" and int(row["seeds"]) == 2
+
+
+def test_sweep_tables_without_exact_runs_have_no_rho(tmp_path: Path) -> None:
+    write_sweep(tmp_path / "runs", seeds=(1,), exact=())
+    with pytest.raises(ValueError, match="complete exact sweep"):
+        write_analysis(run_records([tmp_path / "runs"]), tmp_path / "out", "ratio")
+    assert not (tmp_path / "out" / "rho.csv").exists()
+    rows = list(csv.DictReader((tmp_path / "out" / "topk.csv").open()))
+    assert len(rows) == 2 * 2 * 6 and all(r["rho_mean"] == "" and float(r["auc_mean"]) > 0.5 for r in rows)
+    assert [t.name for t in SWEEP_TABLES if (tmp_path / "out" / f"{t.name}.csv").is_file()] == ["insertion", "shuffle", "topk"]
+
+
+def test_equivalence_figure_carries_each_fuzzy_auc_to_its_nu_eq(tmp_path: Path, captured: list) -> None:
+    write_sweep(tmp_path / "runs", models=("m1",), seeds=SEEDS, tables=False)
+    records = run_records([tmp_path / "runs"])
+    rows = [r for r in auc_table(records) if r["attack"] == "ratio"]
+    exact = exact_curves(rows)
+    assert exact["m1"].smoothed == pytest.approx(smooth(exact["m1"].observed.mean))
+    eqs = equivalences(rows, exact, families_of_kind(records, REPLACE))
+    assert [eq.fuzzy.family.split(",")[2] for eq in eqs] == ["topk=1", "topk=10"]
+    phi = {nu: statistics.mean(exact_auc(nu, s, "m1") for s in SEEDS) for nu in range(1, 11)}
+    for eq in eqs:
+        assert eq.nu_eq == pytest.approx([exact_duplicate_equivalent(a, phi) for a in eq.fuzzy.mean])
+
+    figures.plot_equivalence(eqs, "ratio", tmp_path, "nu_eq_m1")
+    ((name, fig),) = captured
+    left, right = fig.axes[0], fig.axes[1]
+    assert name == "nu_eq_m1" and len(fig.axes) == 4
+    assert left.get_ylim() == right.get_ylim()
+    assert left.get_xlabel().startswith("R") and right.get_xlabel().startswith("ν")
+    legend = [t.get_text() for t in right.get_legend().get_texts()]
+    assert legend[:6] == [f"R = {r:g} → ν_eq = {nu:.1f}" for r, nu in zip(eqs[0].fuzzy.x, eqs[0].nu_eq)]
+    diamonds = [line for line in right.get_lines() if line.get_marker() == "D"]
+    assert [line.get_xdata()[0] for line in diamonds] == pytest.approx(eqs[0].nu_eq)
+    assert [line.get_ydata()[0] for line in diamonds] == pytest.approx(eqs[0].fuzzy.mean)
+
+
+def test_incomplete_exact_curve_is_drawn_without_smoothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_sweep(tmp_path / "runs", models=("m1",), seeds=(1,), exact=(1, 2, 4), fuzzy=False, tables=False)
+    write_analysis(run_records([tmp_path / "runs"]), tmp_path / "out", "ratio")
+    assert exact_curves(auc_table(run_records([tmp_path / "runs"])))["m1"].smoothed is None
+    assert "no smoothed exact curve" in caplog.text
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["auc.csv", "auc_vs_nu.pdf", "auc_vs_nu.png"]
+
+
+def test_auc_figure_has_points_and_smoothed_line_per_model(tmp_path: Path, captured: list) -> None:
+    write_sweep(tmp_path / "runs", models=("m1", "m2"), seeds=SEEDS, fuzzy=False, tables=False)
+    exact = exact_curves(r for r in auc_table(run_records([tmp_path / "runs"])) if r["attack"] == "ratio")
+    figures.plot_auc_vs_nu(exact, "ratio", tmp_path)
+    ((_, fig),) = captured
+    (ax,) = fig.axes
+    smoothed = [line for line in ax.get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) == 10]
+    assert [list(line.get_ydata()) for line in smoothed] == [pytest.approx(exact[m].smoothed) for m in ("m1", "m2")]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["m1 (2 seeds)", "m2 (2 seeds)", "observed (mean ± std over seeds)", "3-wide moving average"]
+    assert "ratio attack" in ax.get_ylabel()
+
+
+def test_rho_figure_has_one_line_per_model_and_family(tmp_path: Path, captured: list) -> None:
+    write_sweep(tmp_path / "runs", models=("m1", "m2"), seeds=SEEDS, tables=False)
+    records = run_records([tmp_path / "runs"])
+    rho_series = series(rho_table(records, "ratio"), "rho")
+    figures.plot_rho_vs_r(rho_series, "ratio", tmp_path)
+    ((_, fig),) = captured
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == [f"{m} (2 seeds), topk={k}" for m in ("m1", "m2") for k in (1, 10)]
+    assert "replace, strategy=mlm, same_indices=False" in ax.get_title()
+    lines = [line for line in ax.get_lines() if line.get_marker() in ("o", "s")]
+    assert [list(line.get_ydata()) for line in lines] == [pytest.approx(s.mean) for s in rho_series.values()]
