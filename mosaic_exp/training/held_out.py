@@ -5,7 +5,8 @@ way the tiny world packs it for pretraining: books joined by EOS, cut into
 rows of the fine-tuning chunk length, the last ``fraction`` of rows held out.
 No fine-tuning book is in that split, and for the tiny world's causal LM these
 are exactly the rows it held out when it was pretrained, so the text is unseen
-by both trainings and the loss at step 0 equals its ``metrics.json`` ``val/loss``.
+by both trainings (and, when ``max_rows`` keeps them all, the loss at step 0
+equals the ``val/loss`` of its ``metrics.json``).
 """
 
 from __future__ import annotations

@@ -23,9 +23,14 @@ def build_logger(logger_cfg: DictConfig | None) -> Logger | bool:
 
 
 def finish_loggers(loggers: Iterable[Logger]) -> None:
-    """Closes what outlives ``Trainer.fit``: a W&B run stays open (and the next
-    ``WandbLogger`` of the process would write into it) until ``wandb.finish``."""
+    """Closes what outlives ``Trainer.fit``.
+
+    A W&B run stays open (and the next ``WandbLogger`` of the process would
+    write into it) until ``wandb.finish``; its files are only complete once the
+    W&B service process has shut down, which ``wandb.teardown`` waits for.
+    """
     if any(isinstance(logger, WandbLogger) for logger in loggers):
         import wandb
 
         wandb.finish()
+        wandb.teardown()
