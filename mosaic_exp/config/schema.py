@@ -374,6 +374,10 @@ class TrainConfig:
     warmup_steps: int = 0
     gradient_checkpointing: bool = False
     compile: bool = False
+    # val/loss is measured on the last val_fraction of the corpus's pretraining split, packed into chunks
+    # (for the tiny world, the very rows its causal LM held out), at most val_max_rows of them; 0 turns it off.
+    val_fraction: float = 0.05
+    val_max_rows: int = 64
 
 
 @dataclass
@@ -383,8 +387,14 @@ class MIAConfig:
     batch_size: int = 32
     # min-k and min-k%++: k tokens when >= 1, else a fraction of the tokens (paper: 20 tokens).
     k: float = 20.0
-    # Log the loss-attack AUC every this many optimizer steps during training.
+    # Log the loss-attack AUC (and val/loss) every this many optimizer steps during training.
     every_n_steps: int = 50
+    # task=mia: a saved model folder (save_model=true writes <run>/model); None = the configured `model`.
+    model_path: Optional[str] = None
+    # Greedy continuation of each canary's prefix, compared with its true suffix (BLEU, edit similarity).
+    extraction: bool = False
+    extraction_prefix_length: int = 50
+    extraction_suffix_length: int = 50
 
 
 @dataclass

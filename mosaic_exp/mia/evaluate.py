@@ -8,7 +8,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.sample import Canary
 from mosaic_exp.metrics.roc import roc_summary
-from mosaic_exp.mia.attacks import all_scores
+from mosaic_exp.mia.attacks import ATTACKS, all_scores
 from mosaic_exp.mia.forward import token_scores
 
 
@@ -55,5 +55,5 @@ def score_canaries(
 def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """AUC and TPR at 1% / 10% FPR for every attack present in the rows."""
     labels = [int(r["member"]) for r in rows]
-    attacks = [k for k in rows[0] if k not in ("canary", "member")]
+    attacks = [k for k in rows[0] if k in ATTACKS]
     return {attack: roc_summary([r[attack] for r in rows], labels) for attack in attacks}

@@ -1,14 +1,14 @@
 """``task=train``: fine-tune the target on the injected books, then run membership inference.
 
 Writes ``results.json`` (the resolved config, artifacts, training summary,
-the MIA-AUC history and AUC / TPR@FPR per attack) and ``scores.jsonl`` (one
-line per canary and attack scores) to the run's output folder, and prints the
-table of attacks.
+the MIA-AUC and held-out loss histories and AUC / TPR@FPR per attack) and
+``scores.jsonl`` (one line per canary and attack scores) to the run's output
+folder, and prints the table of attacks (see :mod:`mosaic_exp.tasks.mia`).
+Under DDP every process trains; only rank 0 saves the model and writes results.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
@@ -17,25 +17,33 @@ from typing import Any
 import lightning as L
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from torch.utils.data import DataLoader
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.stage import load_canaries
+from mosaic_exp.data.stage import book_texts
 from mosaic_exp.inject.stage import load_injected
-from mosaic_exp.mia.evaluate import score_canaries, summarize
-from mosaic_exp.models.loading import inference_device, load_causal_lm
+from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.pipeline import injection_stages, tiny_models
-from mosaic_exp.store import ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.tasks.mia import PROVENANCE, check_extraction, membership_report, provenance
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
+from mosaic_exp.training.distributed import check_process_launch
+from mosaic_exp.training.held_out import HeldOutLoss, held_out_rows
+from mosaic_exp.training.loggers import build_logger, finish_loggers
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
 
 log = logging.getLogger(__name__)
 
 
-def _loader(cfg: DictConfig, model, tokenizer, books: list[str]) -> tuple[DataLoader, int]:
+def _chunk_length(cfg: DictConfig, model: PreTrainedModel) -> int:
     limit = getattr(model.config, "max_position_embeddings", None) or cfg.train.context_length
-    length = min(cfg.train.context_length, limit, cfg.model.max_length or limit)
+    return min(cfg.train.context_length, limit, cfg.model.max_length or limit)
+
+
+def _loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: list[str], length: int) -> tuple[DataLoader, int]:
     ids = tokenizer(books, add_special_tokens=False, verbose=False)["input_ids"]
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -45,68 +53,71 @@ def _loader(cfg: DictConfig, model, tokenizer, books: list[str]) -> tuple[DataLo
     return loader, int(chunks["attention_mask"].sum())
 
 
-def _table(summary: dict[str, dict[str, float]]) -> str:
-    lines = [f"{'attack':<12} {'AUC':>6} {'TPR@1%FPR':>10} {'TPR@10%FPR':>11}"]
-    for attack, m in summary.items():
-        lines.append(f"{attack:<12} {m['auc']:>6.3f} {m['tpr@1%fpr']:>10.3f} {m['tpr@10%fpr']:>11.3f}")
-    return "\n".join(lines)
+def _held_out(cfg: DictConfig, corpus: Artifact, tokenizer: PreTrainedTokenizerBase, length: int) -> HeldOutLoss:
+    texts = book_texts(corpus.path, "pretrain")
+    if not texts:
+        raise ValueError(
+            "val/loss is measured on the corpus's pretraining split, which is empty; give the corpus pretraining "
+            "books (e.g. corpus.max_pretrain_books) or turn validation off with train.val_max_rows=0"
+        )
+    ids = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+    rows = held_out_rows(ids, length, tokenizer.eos_token_id, cfg.train.val_fraction, cfg.train.val_max_rows)
+    return HeldOutLoss(rows, every_n_steps=cfg.mia.every_n_steps, batch_size=cfg.train.batch_size)
+
+
+def _save(cfg: DictConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, artifacts: dict[str, Artifact]) -> None:
+    directory = Path(cfg.paths.output_dir) / "model"
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    write_json_atomic(directory / PROVENANCE, provenance(cfg, artifacts))
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
-    """Runs the whole experiment for one configuration and returns its results."""
+    """Runs the whole experiment for one configuration and returns its results ({} on DDP ranks above 0)."""
     store = ArtifactStore(cfg.paths.cache_dir, force=cfg.force)
     artifacts = injection_stages(cfg, store)
     models = tiny_models(artifacts)
-    out = Path(cfg.paths.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
 
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     model, tokenizer = load_causal_lm(cfg.model, models)
     if cfg.train.gradient_checkpointing:
         model.gradient_checkpointing_enable()
+    length = _chunk_length(cfg, model)
     books, _ = load_injected(artifacts["inject"].path)
-    loader, tokens = _loader(cfg, model, tokenizer, list(books["text"]))
+    loader, tokens = _loader(cfg, tokenizer, list(books["text"]), length)
     members, non_members = load_canaries(artifacts["canaries"].path)
-    callback = MembershipAUC(
+    check_extraction(cfg, [*members, *non_members])
+    membership = MembershipAUC(
         [c.tokens for c in members], [c.tokens for c in non_members],
         every_n_steps=cfg.mia.every_n_steps, batch_size=cfg.mia.batch_size, pad_id=tokenizer.pad_token_id,
     )
-    logger = instantiate(cfg.logger) if cfg.logger else False
-    trainer = instantiate(cfg.trainer, logger=logger, callbacks=[callback])
+    validation = _held_out(cfg, artifacts["corpus"], tokenizer, length) if cfg.train.val_max_rows else None
+    callbacks = [membership] + ([validation] if validation else [])
+    trainer = instantiate(cfg.trainer, logger=build_logger(cfg.logger), callbacks=callbacks)
+    check_process_launch(trainer)
     module = LanguageModelModule(
         torch.compile(model) if cfg.train.compile else model,
         lr=cfg.lr, weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps,
     )
     start = time.perf_counter()
-    trainer.fit(module, loader)
+    try:
+        trainer.fit(module, loader)
+    finally:
+        finish_loggers(trainer.loggers)
     seconds = time.perf_counter() - start
+    if not trainer.is_global_zero:
+        return {}
     if cfg.save_model:
-        model.save_pretrained(out / "model")
-        tokenizer.save_pretrained(out / "model")
-
-    device = inference_device()
-    model.to(device).eval()
-    reference, reference_tokenizer = load_causal_lm(cfg.reference, models)
-    rows = score_canaries(
-        model, tokenizer, members, non_members, reference.to(device), reference_tokenizer,
-        k=cfg.mia.k, batch_size=cfg.mia.batch_size,
-    )
-    summary = summarize(rows)
-    results = {
-        "config": OmegaConf.to_container(cfg, resolve=True),
-        "model": cfg.model.name_or_path,
-        "seed": cfg.seed,
-        "perturbation": OmegaConf.to_container(cfg.perturbation, resolve=True),
-        "artifacts": {name: str(a.path) for name, a in artifacts.items()},
+        _save(cfg, model, tokenizer, artifacts)
+    sections: dict[str, Any] = {
         "train": {"steps": trainer.global_step, "tokens": tokens, "seconds": round(seconds, 2),
-                  "tokens_per_second": round(tokens * trainer.current_epoch / seconds, 1) if seconds else None},
-        "mia_history": [{"step": s, "auc_loss": a} for s, a in callback.history],
-        "attacks": summary,
+                  "tokens_per_second": round(tokens * trainer.current_epoch / seconds, 1) if seconds else None,
+                  "processes": trainer.world_size},
+        "mia_history": [{"step": s, "auc_loss": a} for s, a in membership.history],
     }
-    with (out / ".scores.jsonl.tmp").open("w") as handle:
-        handle.writelines(json.dumps(r) + "\n" for r in rows)
-    (out / ".scores.jsonl.tmp").replace(out / "scores.jsonl")
-    write_json_atomic(out / "results.json", results)
-    print(_table(summary))
-    log.info("results in %s", out / "results.json")
-    return results
+    if validation:
+        sections["validation"] = {
+            "loss": validation.history[-1][1], "tokens": validation.tokens,
+            "history": [{"step": s, "loss": v} for s, v in validation.history],
+        }
+    return membership_report(cfg, model, tokenizer, members, non_members, artifacts, sections)
