@@ -524,7 +524,7 @@ impl<T: Token> Part<T> {
         }
         // Read straight into the token vector: a byte buffer plus a decoded
         // copy would double the peak memory of `make`.
-        let mut tokens = vec![T::zeroed(); len / T::BYTES];
+        let mut tokens: Vec<T> = crate::hugepages::zeroed_vec(len / T::BYTES);
         file.read_exact(bytemuck::cast_slice_mut(&mut tokens)).map_err(err)?;
         let offsets = offsets_from_bytes(&read_file(size)?)?;
         let docs = documents(&tokens, &offsets)?;

@@ -6,10 +6,12 @@
 //! * [`count`]: exact occurrence counts of queries;
 //! * [`selfsim`]: every sequence repeated inside a part;
 //! * [`scan`]: near-duplicate windows of targets (Hamming and Levenshtein);
-//! * [`cli`]: the `rust-sa` command line.
+//! * [`cli`]: the `rust-sa` command line;
+//! * [`hugepages`]: large buffers backed by huge pages.
 
 pub mod cli;
 pub mod count;
+pub mod hugepages;
 pub mod io;
 pub mod npy;
 pub mod sa;

@@ -5,8 +5,8 @@
 //! be memory-mapped: we need the data offset of the file, which the `.npy`
 //! crates do not expose, and only a handful of integer dtypes.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
@@ -55,16 +55,29 @@ fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
 }
 
 /// Writes `data` as an array of `shape` (whose product must be `data.len()`).
+///
+/// The file is written under a temporary name and renamed, so that `path`
+/// never holds a partly written array.
 pub fn write<E: Element>(path: &Path, shape: &[usize], data: &[E]) -> Result<(), FormatError> {
-    let err = |source| FormatError::Write {
+    debug_assert_eq!(shape.iter().product::<usize>(), data.len());
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    // Two plain writes: the data goes from the caller's buffer straight to
+    // the file, without passing through a user-space copy.
+    let written = File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(&header(E::DESCR, shape))?;
+            f.write_all(bytemuck::cast_slice(data))
+        })
+        .and_then(|()| fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written.map_err(|source| FormatError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    debug_assert_eq!(shape.iter().product::<usize>(), data.len());
-    let mut w = BufWriter::new(File::create(path).map_err(err)?);
-    w.write_all(&header(E::DESCR, shape)).map_err(err)?;
-    w.write_all(bytemuck::cast_slice(data)).map_err(err)?;
-    w.flush().map_err(err)
+    })
 }
 
 /// A memory-mapped `.npy` array.
@@ -196,6 +209,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.npy");
         write(&path, &[2, 3], &[1u32, 2, 3, 4, 5, 6]).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["a.npy"], "no temporary file may be left behind");
+        assert!(write(&dir.path().join("missing/b.npy"), &[1], &[1u32]).is_err());
         let m = NpyMap::open(&path).unwrap();
         assert_eq!(m.shape, vec![2, 3]);
         assert_eq!(m.offset % 64, 0);
