@@ -1,4 +1,4 @@
-"""Fine-tuning building blocks: chunks within books, and the membership-AUC callback."""
+"""Fine-tuning building blocks: chunks within books, the optimizer, and the membership-AUC callback."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import lightning as L
 import pytest
+import torch
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
@@ -51,3 +52,35 @@ def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> 
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
     logged = [(int(r["step"]), float(r["mia/auc_loss"])) for r in rows if r.get("mia/auc_loss")]
     assert logged == callback.history
+
+
+
+def _net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3))
+
+
+def _step(optimizer: torch.optim.Optimizer, net: torch.nn.Module) -> list[torch.Tensor]:
+    torch.manual_seed(1)
+    for p in net.parameters():
+        p.grad = torch.randn_like(p)
+    optimizer.step()
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def test_adamw_is_fused_and_decays_matrices_only() -> None:
+    module = LanguageModelModule(_net(), lr=0.1, weight_decay=0.5, total_steps=10)
+    optimizer = module.configure_optimizers()["optimizer"]
+    assert optimizer.defaults["fused"] is True
+    decay, no_decay = optimizer.param_groups
+    assert [p.ndim for p in decay["params"]] == [2] and decay["weight_decay"] == 0.5
+    assert [p.ndim for p in no_decay["params"]] == [1, 1, 1] and no_decay["weight_decay"] == 0.0
+    # The fused kernel makes the same update as the plain loop.
+    net = _net()
+    plain = torch.optim.AdamW(
+        [{"params": [net[0].weight], "weight_decay": 0.5},
+         {"params": [net[0].bias, *net[1].parameters()], "weight_decay": 0.0}],
+        lr=0.1, fused=False,
+    )
+    for got, want in zip(_step(optimizer, module.model), _step(plain, net)):
+        torch.testing.assert_close(got, want)

@@ -10,6 +10,22 @@ from torch.optim.lr_scheduler import LambdaLR
 from transformers import PreTrainedModel
 
 
+# Devices with a fused AdamW kernel in every torch this project supports.
+FUSED_ADAMW_DEVICES = ("cpu", "cuda")
+
+
+def _can_fuse_adamw(params: list[torch.nn.Parameter], precision: str | None) -> bool:
+    """Whether AdamW may run as one fused kernel per tensor instead of a dozen small ops.
+
+    Same update, several times faster (HF's ``Trainer`` fuses by default too).
+    With fp16 AMP the fused step unscales gradients itself, which Lightning
+    cannot combine with gradient clipping, so it keeps the plain loop there.
+    """
+    if precision == "16-mixed":
+        return False
+    return bool(params) and all(p.is_floating_point() and p.device.type in FUSED_ADAMW_DEVICES for p in params)
+
+
 class LanguageModelModule(L.LightningModule):
     """Trains a HF causal or masked LM on batches with ``input_ids``/``labels``.
 
@@ -71,6 +87,7 @@ class LanguageModelModule(L.LightningModule):
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": self.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
             lr=self.lr,
+            fused=_can_fuse_adamw(decay + no_decay, self._trainer.precision if self._trainer else None),
         )
         scheduler = LambdaLR(optimizer, self._schedule)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
