@@ -3,11 +3,14 @@
 1. MLM proposals for every position of 100 canaries x 100 tokens:
    - baseline: one canary at a time (its 100 masked copies as one batch,
      logits over the whole vocabulary at every position, top-k at the mask);
-   - batched: all masked copies of all canaries in large batches, the LM head
-     only at the masked positions (`mosaic_exp.perturb.mlm_candidates.mlm_topk`);
+   - batched: all masked copies of all canaries in large batches, the last
+     encoder layer and the LM head only at the masked positions
+     (`mosaic_exp.perturb.mlm_candidates.mlm_topk`);
    - as used by `perturbation=replace R=10`: only the positions the
      variations edit.
-   Target: batched >= 5x the baseline. Both give identical top-k (checked).
+   Target: batched >= 5x the baseline. The logits agree to float rounding
+   (tests/test_mlm_forward.py), so the top-k lists agree except where two
+   proposals tie to within rounding (counted and bounded here).
 2. Canary sampling: accepted canaries per second and why samples were rejected.
 
     python benchmarks/fuzzy_duplicates.py [overrides ...]   # e.g. MOSAIC_ROOT=... to reuse a built world
@@ -79,9 +82,10 @@ def main() -> None:
     mlm_topk(model, mlm_tok, flat[:64], K, 64)  # warm-up
     baseline, t_base = timed(one_canary_at_a_time, model, mlm_tok, texts)
     batched, t_batched = timed(mlm_topk, model, mlm_tok, flat, K, 256)
-    # Same proposals; on a GPU, kernels for different batch shapes may order near-ties differently.
+    # Same logits up to rounding: only proposals that tie to within rounding may swap places.
     agreement = (baseline == batched).all(dim=1).float().mean().item()
-    assert agreement >= (1.0 if device.type == "cpu" else 0.99), f"top-k agree on only {agreement:.2%} of positions"
+    same_sets = (baseline.sort(dim=1).values == batched.sort(dim=1).values).all(dim=1).float().mean().item()
+    assert agreement >= 0.99, f"top-k lists agree on only {agreement:.2%} of positions"
     replace = Replace(R=10, strategy="mlm", topk=K, name="replace", n_variations=9, seed=0)
     plans = replace.positions(refs, np.random.default_rng(0))
     needed = [sorted({p for v in plan for p in v}) for plan in plans]
@@ -93,7 +97,7 @@ def main() -> None:
     print(f"{'method':<40} {'seconds':>8} {'copies/s':>10} {'speed-up':>9}")
     for name, seconds, n in [
         ("one canary at a time (baseline)", t_base, len(flat)),
-        ("batched, head at masks only", t_batched, len(flat)),
+        ("batched, last layer + head at masks", t_batched, len(flat)),
         ("batched, only positions R=10 edits", t_needed, len(subset)),
     ]:
         print(f"{name:<40} {seconds:>8.2f} {n / seconds:>10.0f} {t_base / seconds:>8.2f}x")
@@ -103,7 +107,7 @@ def main() -> None:
     torch.manual_seed(0)
     samples = sample_texts(generator, gen_tok, cfg.canaries.batch_size, int(1.25 * cfg.canaries.length) + 25, 1.0)
     canaries, report = draw_canaries(samples, CanaryFilter(target, cfg.canaries.length, 0.2), target, 50, 10_000, "bench")
-    print(f"top-k identical to the baseline at {agreement:.2%} of positions")
+    print(f"top-k lists identical to the baseline at {agreement:.2%} of positions, top-k sets at {same_sets:.2%}")
     print(f"\ncanary sampling: {report.accepted} accepted of {report.drawn} drawn in {report.seconds:.1f} s "
           f"= {report.per_second:.2f} canaries/s; rejected {report.rejected}")
 

@@ -5,7 +5,9 @@ masked, the masked LM proposes its top-k tokens there, and each proposal is
 re-tokenized with the target tokenizer (it may become several tokens). All
 masked inputs of all canaries go through the encoder in large batches, and
 the LM head runs only at the masked positions: the head over a whole
-vocabulary costs as much as the encoder at this size.
+vocabulary costs as much as the encoder at this size. For BERT, RoBERTa and
+RoFormer the encoder's last layer also runs at the mask only
+(`mlm_forward.logits_at_mask`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
-from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.batching import length_sorted_batches, pad_right
+from mosaic_exp.perturb.mlm_forward import lm_head, logits_at_mask, supports_mask_only_forward
 
 
 def masked_text(reference: Sequence[int], position: int, target: PreTrainedTokenizerBase, mask: str) -> str:
@@ -29,12 +31,6 @@ def masked_text(reference: Sequence[int], position: int, target: PreTrainedToken
     original = target.decode(reference[position : position + 1])
     suffix = target.decode(reference[position + 1 :])
     return prefix + (" " if original[:1].isspace() else "") + mask + suffix
-
-
-def _head(model: PreTrainedModel) -> nn.Module | None:
-    """The LM head on top of the encoder, when the model has exactly one."""
-    heads = [m for name, m in model.named_children() if name != model.base_model_prefix]
-    return heads[0] if len(heads) == 1 else None
 
 
 def _encode(texts: list[str], mlm_tok: PreTrainedTokenizerBase, max_len: int) -> tuple[list[list[int]], list[int]]:
@@ -64,14 +60,17 @@ def mlm_topk(
     max_len = min(getattr(model.config, "max_position_embeddings", 512), mlm_tok.model_max_length or 10**9)
     ids_list, where = _encode(texts, mlm_tok, max_len)
     banned = torch.tensor(mlm_tok.all_special_ids, device=device)
-    head = _head(model)
+    mask_only = supports_mask_only_forward(model)
+    head = lm_head(model)
     out = torch.empty((len(texts), k), dtype=torch.long)
     for rows in length_sorted_batches([len(ids) for ids in ids_list], batch_size):
         batch, attention = pad_right([ids_list[i] for i in rows], mlm_tok.pad_token_id)
         batch, attention = batch.to(device), attention.to(device)
         at = torch.tensor([where[i] for i in rows], device=device)
         picks = torch.arange(len(rows), device=device)
-        if head is not None:
+        if mask_only:
+            logits = logits_at_mask(model, batch, attention, at)
+        elif head is not None:
             hidden = model.base_model(input_ids=batch, attention_mask=attention).last_hidden_state
             logits = head(hidden[picks, at])
         else:
