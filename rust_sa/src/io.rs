@@ -19,7 +19,6 @@
 
 use std::fmt::Debug;
 use std::fs::{self, File};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
@@ -437,6 +436,51 @@ pub fn read_queries<T: Token>(path: &Path) -> Result<Vec<Vec<T>>, FormatError> {
         .collect()
 }
 
+/// Positioned reads and writes of large buffers in chunks spread over the
+/// rayon pool. A part's tokens and its suffix array are hundreds of MiB of
+/// fresh memory: copying them between the page cache and the buffer, and the
+/// kernel's zeroing of each newly touched page, then run on every core
+/// instead of one.
+#[cfg(unix)]
+mod chunked {
+    use std::fs::File;
+    use std::os::unix::fs::FileExt;
+
+    use rayon::prelude::*;
+
+    const CHUNK: usize = 8 << 20;
+
+    pub fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        buf.par_chunks_mut(CHUNK)
+            .enumerate()
+            .try_for_each(|(i, chunk)| file.read_exact_at(chunk, offset + (i * CHUNK) as u64))
+    }
+
+    pub fn write_all_at(file: &File, data: &[u8], offset: u64) -> std::io::Result<()> {
+        data.par_chunks(CHUNK)
+            .enumerate()
+            .try_for_each(|(i, chunk)| file.write_all_at(chunk, offset + (i * CHUNK) as u64))
+    }
+}
+
+#[cfg(not(unix))]
+mod chunked {
+    use std::fs::File;
+    use std::io::{Read, Seek, SeekFrom, Write};
+
+    pub fn read_exact_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(buf)
+    }
+
+    pub fn write_all_at(mut file: &File, data: &[u8], offset: u64) -> std::io::Result<()> {
+        file.seek(SeekFrom::Start(offset))?;
+        file.write_all(data)
+    }
+}
+
+pub(crate) use chunked::{read_exact_at, write_all_at};
+
 /// Reads a whole file, naming it in the error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
     fs::read(path).map_err(|source| FormatError::Read {
@@ -513,7 +557,7 @@ impl<T: Token> Part<T> {
             path: train.to_path_buf(),
             source,
         };
-        let mut file = File::open(train).map_err(err)?;
+        let file = File::open(train).map_err(err)?;
         let len = file.metadata().map_err(err)?.len() as usize;
         if len % T::BYTES != 0 {
             return Err(FormatError::OddLength {
@@ -525,7 +569,7 @@ impl<T: Token> Part<T> {
         // Read straight into the token vector: a byte buffer plus a decoded
         // copy would double the peak memory of `make`.
         let mut tokens: Vec<T> = crate::hugepages::zeroed_vec(len / T::BYTES);
-        file.read_exact(bytemuck::cast_slice_mut(&mut tokens)).map_err(err)?;
+        read_exact_at(&file, bytemuck::cast_slice_mut(&mut tokens), 0).map_err(err)?;
         let offsets = offsets_from_bytes(&read_file(size)?)?;
         let docs = documents(&tokens, &offsets)?;
         Ok(Part {

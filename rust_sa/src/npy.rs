@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
-use crate::io::{map_file, FormatError};
+use crate::io::{map_file, write_all_at, FormatError};
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
@@ -63,12 +63,13 @@ pub fn write<E: Element>(path: &Path, shape: &[usize], data: &[E]) -> Result<(),
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
     let tmp = PathBuf::from(tmp);
-    // Two plain writes: the data goes from the caller's buffer straight to
-    // the file, without passing through a user-space copy.
+    // The data goes from the caller's buffer straight to the file, without
+    // passing through a user-space copy.
     let written = File::create(&tmp)
         .and_then(|mut f| {
-            f.write_all(&header(E::DESCR, shape))?;
-            f.write_all(bytemuck::cast_slice(data))
+            let head = header(E::DESCR, shape);
+            f.write_all(&head)?;
+            write_all_at(&f, bytemuck::cast_slice(data), head.len() as u64)
         })
         .and_then(|()| fs::rename(&tmp, path));
     if written.is_err() {
