@@ -55,7 +55,7 @@ from mosaic_exp.inject.stage import load_injected  # noqa: E402
 from mosaic_exp.models.loading import load_causal_lm  # noqa: E402
 from mosaic_exp.pipeline import injection_stages, tiny_models  # noqa: E402
 from mosaic_exp.store import ArtifactStore  # noqa: E402
-from mosaic_exp.tasks.train import _loader as chunk_loader  # noqa: E402
+from mosaic_exp.tasks.train import chunk_length, chunk_loader  # noqa: E402
 from mosaic_exp.training.chunks import collate_chunks  # noqa: E402
 from mosaic_exp.training.module import LanguageModelModule  # noqa: E402
 
@@ -89,7 +89,7 @@ def clocked(fn: Callable[[], object]) -> tuple[float, float]:
 def run_ours(cfg, models, books: list[str], out: str, max_steps: int) -> tuple[tuple[float, float], list[float], int]:
     """Wall and CPU seconds of `fit`, the time at the end of each step, and the chunk length."""
     model, tokenizer = load_causal_lm(cfg.model, models)
-    loader, _ = chunk_loader(cfg, model, tokenizer, books)
+    loader, _ = chunk_loader(cfg, tokenizer, books, chunk_length(cfg, model))
     timer = LightningStepTimes()
     trainer = instantiate(
         cfg.trainer, accelerator="cpu", max_steps=max_steps, default_root_dir=out,
@@ -102,7 +102,7 @@ def run_ours(cfg, models, books: list[str], out: str, max_steps: int) -> tuple[t
 def run_hf(cfg, models, books: list[str], out: str, max_steps: int) -> tuple[tuple[float, float], list[float], int]:
     """Like `run_ours`, with the HF `Trainer` on the same chunks."""
     model, tokenizer = load_causal_lm(cfg.model, models)
-    loader, _ = chunk_loader(cfg, model, tokenizer, books)
+    loader, _ = chunk_loader(cfg, tokenizer, books, chunk_length(cfg, model))
     args = TrainingArguments(
         output_dir=out, use_cpu=True, seed=cfg.seed, max_steps=max_steps, num_train_epochs=1,
         per_device_train_batch_size=cfg.train.batch_size, learning_rate=cfg.lr,

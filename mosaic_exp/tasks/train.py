@@ -38,12 +38,14 @@ from mosaic_exp.training.module import LanguageModelModule
 log = logging.getLogger(__name__)
 
 
-def _chunk_length(cfg: DictConfig, model: PreTrainedModel) -> int:
+def chunk_length(cfg: DictConfig, model: PreTrainedModel) -> int:
+    """Tokens per fine-tuning chunk: the configured context, capped by the model's maximum."""
     limit = getattr(model.config, "max_position_embeddings", None) or cfg.train.context_length
     return min(cfg.train.context_length, limit, cfg.model.max_length or limit)
 
 
-def _loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: list[str], length: int) -> tuple[DataLoader, int]:
+def chunk_loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: list[str], length: int) -> tuple[DataLoader, int]:
+    """Shuffled batches of ``length``-token chunks that never cross books, and the number of real tokens."""
     ids = tokenizer(books, add_special_tokens=False, verbose=False)["input_ids"]
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -82,9 +84,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     model, tokenizer = load_causal_lm(cfg.model, models)
     if cfg.train.gradient_checkpointing:
         model.gradient_checkpointing_enable()
-    length = _chunk_length(cfg, model)
+    length = chunk_length(cfg, model)
     books, _ = load_injected(artifacts["inject"].path)
-    loader, tokens = _loader(cfg, tokenizer, list(books["text"]), length)
+    loader, tokens = chunk_loader(cfg, tokenizer, list(books["text"]), length)
     members, non_members = load_canaries(artifacts["canaries"].path)
     check_extraction(cfg, [*members, *non_members])
     membership = MembershipAUC(
