@@ -204,7 +204,10 @@ class ReplaceConfig(PerturbationConfig):
     topk: int = 10
     same_indices: bool = False
     uniform_spread: bool = False
-    mlm_batch_size: int = 256
+    # Masked copies per MLM forward pass. On a CPU, small batches whose
+    # activations stay in cache are fastest (64 beat 256 by 25% on the tiny
+    # MLM); on a GPU, raise it (e.g. 512 for roberta-base).
+    mlm_batch_size: int = 64
 
 
 @dataclass

@@ -40,7 +40,7 @@ class Replace(PerturbationBase):
         topk: int = 10,
         same_indices: bool = False,
         uniform_spread: bool = False,
-        mlm_batch_size: int = 256,
+        mlm_batch_size: int = 64,
         **common: Any,
     ) -> None:
         super().__init__(**common)
