@@ -34,9 +34,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 
 from mosaic_exp.canaries.filters import CanaryFilter  # noqa: E402
-from mosaic_exp.config.schema import ReplaceConfig  # noqa: E402
 from mosaic_exp.canaries.sample import draw_canaries, sample_texts  # noqa: E402
 from mosaic_exp.canaries.stage import load_canaries  # noqa: E402
+from mosaic_exp.config.schema import ReplaceConfig  # noqa: E402
 from mosaic_exp.models.loading import inference_device, load_causal_lm, load_masked_lm, load_tokenizer  # noqa: E402
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk  # noqa: E402
 from mosaic_exp.perturb.replace import Replace  # noqa: E402

@@ -94,6 +94,18 @@ def _shared_projections(
     return project(attention.query, rotated), project(attention.key, rotated), project(attention.value, rotated and rotary_value)
 
 
+def _projections(
+    attention: nn.Module, rows: torch.Tensor, hidden: torch.Tensor, n_heads: int, rotary: _Rotary | None, rotary_value: bool, at: torch.Tensor | None
+) -> QKV:
+    """Queries of ``rows`` (at positions ``at``, or every position), keys and values of every position of ``hidden``."""
+    q, k, v = (_heads(attention.query(rows), n_heads), _heads(attention.key(hidden), n_heads), _heads(attention.value(hidden), n_heads))
+    if rotary is not None:
+        q, k = rotary(q, None if at is None else at[:, None, None]), rotary(k)
+        if rotary_value:
+            v = rotary(v)
+    return q, k, v
+
+
 def _layer(
     layer: nn.Module,
     hidden: torch.Tensor,
@@ -102,26 +114,21 @@ def _layer(
     rotary: _Rotary | None,
     rotary_value: bool,
     at: torch.Tensor | None = None,
-    qkv: QKV | None = None,
+    shared: QKV | None = None,
 ) -> torch.Tensor:
     """One post-LayerNorm encoder layer; at every position, or (``at`` given) only at ``hidden[b, at[b]]``.
 
-    ``qkv``: the layer's (rotated) queries, keys and values when already computed.
+    ``shared``: the layer's rotated queries, keys and values at every position, when already computed.
     """
     attention = layer.attention
-    rows = hidden if at is None else hidden[torch.arange(len(at), device=hidden.device), at][:, None]
-    if qkv is not None:
-        q, k, v = qkv
+    picks = None if at is None else torch.arange(len(at), device=hidden.device)
+    rows = hidden if at is None else hidden[picks, at][:, None]
+    if shared is None:
+        q, k, v = _projections(attention.self, rows, hidden, n_heads, rotary, rotary_value, at)
     else:
-        q = _heads(attention.self.query(rows), n_heads)
-        k = _heads(attention.self.key(hidden), n_heads)
-        v = _heads(attention.self.value(hidden), n_heads)
-        if rotary is not None:
-            q, k = rotary(q, None if at is None else at[:, None, None]), rotary(k)
-            if rotary_value:
-                v = rotary(v)
-    if at is not None and qkv is not None:
-        q = q[torch.arange(len(at), device=hidden.device), :, at][:, :, None]
+        q, k, v = shared
+        if at is not None:
+            q = q[picks, :, at][:, :, None]
     context = F.scaled_dot_product_attention(q, k, v, attn_mask=keep[:, None, None, :])
     context = context.transpose(1, 2).reshape(rows.shape)
     attended = attention.output.LayerNorm(attention.output.dense(context) + rows)
@@ -147,8 +154,8 @@ def logits_at_mask(model: PreTrainedModel, input_ids: torch.Tensor, attention_ma
     rotary_value = bool(getattr(config, "rotary_value", False))
     keep = attention_mask.bool()
     heads, layers = config.num_attention_heads, list(base.encoder.layer)
-    qkv = _shared_projections(layers[0].attention.self, hidden, input_ids, heads, rotary, rotary_value)
+    shared = _shared_projections(layers[0].attention.self, hidden, input_ids, heads, rotary, rotary_value)
     for i, layer in enumerate(layers):
         last = i == len(layers) - 1
-        hidden = _layer(layer, hidden, keep, heads, rotary, rotary_value, at=at if last else None, qkv=qkv if i == 0 else None)
+        hidden = _layer(layer, hidden, keep, heads, rotary, rotary_value, at=at if last else None, shared=shared if i == 0 else None)
     return lm_head(model)(hidden[:, 0])
