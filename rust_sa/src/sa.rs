@@ -66,12 +66,12 @@ fn header_positions<T: Token>(docs: &[Document]) -> impl Iterator<Item = usize> 
 // `threads` is only used when built with OpenMP.
 #[allow(unused_variables)]
 fn run_u16(text: &[u16], threads: usize) -> Result<Vec<u32>, SaError> {
-    // Our own buffer rather than the binding's: backed by huge pages (see
-    // `hugepages`) and without the binding's few thousand entries of extra
-    // space. Extra space only pays off once libsais' recursion can keep two
+    // Our own buffer rather than the binding's: backed by huge pages and
+    // faulted in on every core (see `hugepages`), and without the binding's
+    // few thousand entries of extra space. Extra space only pays off once libsais' recursion can keep two
     // bucket arrays in it (about 0.9 bytes/token on Zipf-like text, for 15%
     // less time), far beyond a budget of 6.5 bytes/token.
-    let mut sa: Vec<i32> = hugepages::zeroed_vec(text.len());
+    let mut sa: Vec<i32> = hugepages::populated_zeroed_vec(text.len());
     let c = SuffixArrayConstruction::for_text(text).in_borrowed_buffer(&mut sa);
     #[cfg(feature = "openmp")]
     let done = if threads != 1 {
@@ -126,7 +126,7 @@ impl SaToken for u32 {
         }
         let text: &mut [i32] = bytemuck::cast_slice_mut(text);
         let alphabet = AlphabetSize::new(sep as i32 + 1);
-        let mut sa: Vec<i32> = hugepages::zeroed_vec(text.len());
+        let mut sa: Vec<i32> = hugepages::populated_zeroed_vec(text.len());
         let c = SuffixArrayConstruction::for_text_mut(text).in_borrowed_buffer(&mut sa).single_threaded();
         // SAFETY: every symbol is in [0, sep] = [0, alphabet) as required.
         let c = unsafe { c.with_alphabet_size(alphabet) };

@@ -12,8 +12,6 @@
 //! verified exactly (Hamming by comparison, Levenshtein bit-parallel), and per
 //! target and metric the closest non-overlapping windows are kept greedily.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::io::{check_queries, Document, FormatError, Token};
@@ -121,19 +119,20 @@ impl<T: Token, C: Counter> Index<T, C> {
         let k = targets.len();
         let len = targets[0].len();
         let words = len.div_ceil(64);
-        let mut by_token: HashMap<T, Vec<(u32, u32)>> = HashMap::new();
+        // (token, target, multiplicity) of every distinct token of every
+        // target, from sorted copies of the targets: sorting beats hashing
+        // here, and the index is built on every call.
+        let mut holdings: Vec<(T, u32, u32)> = Vec::with_capacity(k * len);
         let mut peq_keys = Vec::with_capacity(k);
         let mut peq_words = Vec::with_capacity(k);
         for (t, target) in targets.iter().enumerate() {
-            let mut mult: HashMap<T, u32> = HashMap::new();
-            for &x in target {
-                *mult.entry(x).or_default() += 1;
+            let mut sorted = target.clone();
+            sorted.sort_unstable();
+            let mut keys = Vec::new();
+            for run in sorted.chunk_by(|a, b| a == b) {
+                keys.push(run[0]);
+                holdings.push((run[0], t as u32, run.len() as u32));
             }
-            for (&x, &m) in &mult {
-                by_token.entry(x).or_default().push((t as u32, m));
-            }
-            let mut keys: Vec<T> = mult.keys().copied().collect();
-            keys.sort_unstable();
             let mut masks = vec![0u64; keys.len() * words];
             for (i, x) in target.iter().enumerate() {
                 // Keys are the target's own tokens, so the search succeeds.
@@ -144,27 +143,27 @@ impl<T: Token, C: Counter> Index<T, C> {
             peq_keys.push(keys);
             peq_words.push(masks);
         }
-        let table = by_token.keys().map(|x| x.get() as usize + 1).max().unwrap_or(0);
+        // By token, then by decreasing multiplicity and target: the order a
+        // sparse posting list is kept in.
+        holdings.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(&b.1)));
+        let table = holdings.last().map_or(0, |h| h.0.get() as usize + 1);
         let mut entries = vec![Entry::Absent; table];
         let (mut rows, mut post_target, mut post_mult) = (Vec::new(), Vec::new(), Vec::new());
         // A dense row costs k/16 vector steps, a posting one scattered step
         // each: dense wins once a token is in more than ~1/8 of the targets.
         let dense_from = (k / 8).max(4);
-        let mut tokens: Vec<_> = by_token.into_iter().collect();
-        tokens.sort_unstable_by_key(|(x, _)| *x);
-        for (x, mut posts) in tokens {
-            let slot = &mut entries[x.get() as usize];
+        for posts in holdings.chunk_by(|a, b| a.0 == b.0) {
+            let slot = &mut entries[posts[0].0.get() as usize];
             if posts.len() >= dense_from {
                 let r = rows.len() / k;
                 rows.resize(rows.len() + k, C::default());
-                for (t, m) in posts {
+                for &(_, t, m) in posts {
                     rows[r * k + t as usize] = C::from_usize(m as usize);
                 }
                 *slot = Entry::Dense(r as u32);
             } else {
-                posts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 let start = post_target.len() as u32;
-                for (t, m) in posts {
+                for &(_, t, m) in posts {
                     post_target.push(t);
                     post_mult.push(m);
                 }
