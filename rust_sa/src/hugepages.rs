@@ -37,7 +37,7 @@ pub fn zeroed_vec<T: bytemuck::Zeroable>(len: usize) -> Vec<T> {
 /// libsais first touches its output in single-threaded passes, so for a
 /// buffer it is about to fill, faulting the pages in on every core first
 /// takes that cost off the sequential critical path. The content stays zero.
-pub fn populated_zeroed_vec<T: bytemuck::Zeroable + bytemuck::Pod + Send>(len: usize) -> Vec<T> {
+pub fn populated_zeroed_vec<T: bytemuck::Pod + Send>(len: usize) -> Vec<T> {
     use rayon::prelude::*;
     let mut v: Vec<T> = zeroed_vec(len);
     let bytes: &mut [u8] = bytemuck::cast_slice_mut(v.as_mut_slice());

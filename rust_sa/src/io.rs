@@ -463,8 +463,10 @@ mod chunked {
             .try_for_each(|(i, chunk)| file.write_all_at(chunk, offset + (i * CHUNK) as u64))
     }
 
-    /// Allocates the file's blocks up front: the filesystem then lays them
-    /// out once instead of chunk by chunk (400 MB on ext4: 0.56 s -> 0.43 s).
+    /// Allocates the file's blocks up front, so the filesystem lays them out
+    /// once instead of chunk by chunk. Measured for a 400 MB array on ext4:
+    /// 0.56 s -> 0.43 s when an earlier array is being replaced, no
+    /// difference for a new file.
     /// Only a hint: a filesystem without `fallocate` simply says so. (glibc's
     /// `posix_fallocate` would instead emulate it by writing every block.)
     #[cfg(target_os = "linux")]

@@ -68,9 +68,10 @@ fn header_positions<T: Token>(docs: &[Document]) -> impl Iterator<Item = usize> 
 fn run_u16(text: &[u16], threads: usize) -> Result<Vec<u32>, SaError> {
     // Our own buffer rather than the binding's: backed by huge pages and
     // faulted in on every core (see `hugepages`), and without the binding's
-    // few thousand entries of extra space. Extra space only pays off once libsais' recursion can keep two
-    // bucket arrays in it (about 0.9 bytes/token on Zipf-like text, for 15%
-    // less time), far beyond a budget of 6.5 bytes/token.
+    // few thousand entries of extra space. Extra space only pays off once
+    // libsais' recursion can keep two bucket arrays in it (about 0.9
+    // bytes/token on Zipf-like text, for 15% less time), far beyond a budget
+    // of 6.5 bytes/token.
     let mut sa: Vec<i32> = hugepages::populated_zeroed_vec(text.len());
     let c = SuffixArrayConstruction::for_text(text).in_borrowed_buffer(&mut sa);
     #[cfg(feature = "openmp")]
