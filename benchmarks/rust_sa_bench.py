@@ -161,14 +161,14 @@ def main() -> None:
     # build and the load average around the measurements.
     load_start = os.getloadavg()[0]
     sa_builds = {}
-    sa_file = train.with_name(train.name + ".sa.npy")
+    sa_file = work / "zipf.sa.npy"
     for threads in sorted({1, cores}):
         runs = []
         for _ in range(max(1, args.sa_repeats)):
             # Each build starts like a first one: replacing the previous
             # build's 400 MB file would add its deletion to the timing.
             sa_file.unlink(missing_ok=True)
-            runs.append(run_child([*native_binary(), "--quiet", "--threads", str(threads), "make", str(train)]))
+            runs.append(run_child([*native_binary(), "--quiet", "--threads", str(threads), "make", str(train), "--out", str(sa_file)]))
         wall = statistics.median(r[0] for r in runs)
         sa_builds[threads] = (n / wall, statistics.median(r[1] for r in runs), max(r[2] for r in runs) / n, len(runs))
     load_end = os.getloadavg()[0]
@@ -214,7 +214,7 @@ def main() -> None:
          np.searchsorted(np.linspace(0, 1, VOCAB), rng.random((args.queries - args.queries // 2, LENGTH))).astype(np.uint16)]
     )
     t = time.perf_counter()
-    counts = _rust_sa.count_multi(train, queries)
+    counts = _rust_sa.count_multi(train, queries, sa=sa_file)
     count_time = time.perf_counter() - t
     assert (counts[: args.queries // 2] >= 1).all(), "sampled queries must occur"
     qps = args.queries / count_time

@@ -11,9 +11,10 @@ import torch
 def pad_right(sequences: Sequence[Sequence[int]], pad_id: int, width: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``[n, width]`` token ids padded on the right with ``pad_id``, and the attention mask."""
     lengths = torch.tensor([len(s) for s in sequences], dtype=torch.long)
-    width = width or int(lengths.max())
-    if int(lengths.max()) > width:
-        raise ValueError(f"a sequence of {int(lengths.max())} tokens does not fit a width of {width}")
+    longest = int(lengths.max())
+    width = width or longest
+    if longest > width:
+        raise ValueError(f"a sequence of {longest} tokens does not fit a width of {width}")
     mask = torch.arange(width) < lengths[:, None]
     ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
     # One scatter of every token instead of a copy per row: batches hold thousands of rows.
