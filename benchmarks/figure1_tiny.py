@@ -1,7 +1,7 @@
 """The paper's Figure 1 on the tiny world: does it show the phenomenon, and how long does it take?
 
-Runs `python run.py -m experiment=figure1` (16 fine-tunings: exact nu = 1..10
-and fuzzy_mlm R = 1, 5, 10, 20, 50, 75) as a user would, times the whole
+Runs `python run.py -m experiment=figure1` (18 fine-tunings: exact nu = 1..10
+and fuzzy_mlm R = 1, 5, 10, 15, 20, 25, 50, 75) as a user would, times the whole
 sweep, then reads the analysis that the sweep's end-of-run callback wrote and
 checks the issue's criteria on the ratio attack:
 

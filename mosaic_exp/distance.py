@@ -78,3 +78,25 @@ def kendall_tau_distance(order: Sequence[int]) -> float:
     """Normalized Kendall-tau distance of a permutation to the identity, in [0, 1]."""
     n = len(order)
     return 0.0 if n < 2 else inversions(order) / (n * (n - 1) / 2)
+
+
+def kendall_tau_between(rank1: Sequence[int], rank2: Sequence[int], normalized: bool = True) -> float:
+    """Kendall-tau distance between two rankings of the same items, in O(n log n).
+
+    Counts the discordant pairs ``i < j``, ordered one way by ``rank1`` and the
+    other way by ``rank2`` (a pair tied in either ranking is not discordant), as
+    the paper's notebook does; ``normalized`` divides by ``n (n - 1) / 2``. For
+    a shuffled canary pass the original token positions ``range(n)`` and the
+    original position of the token now standing at each place.
+    """
+    n = len(rank1)
+    if len(rank2) != n:
+        raise ValueError(f"rankings must have equal length, got {n} and {len(rank2)}")
+    # Read rank2 in rank1's order; its inversions are then the discordant pairs.
+    # Sorting ties of rank1 by rank2 keeps them from counting, and inversions()
+    # never counts ties of rank2.
+    order = sorted(range(n), key=lambda i: (rank1[i], rank2[i]))
+    discordant = inversions([rank2[i] for i in order])
+    if not normalized:
+        return float(discordant)
+    return 0.0 if n < 2 else discordant / (n * (n - 1) / 2)

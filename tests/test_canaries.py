@@ -9,14 +9,18 @@ from pathlib import Path
 
 import pytest
 import torch
+from transformers import AutoTokenizer
 
-from mosaic_exp.canaries.filters import EOS, JACCARD, ROUNDTRIP, TOO_SHORT, CanaryFilter, jaccard, roundtrips
+from mosaic_exp.canaries.filters import (
+    EOS, JACCARD, ROUNDTRIP, TOO_SHORT, CanaryFilter, jaccard, survives_injection, tokens_in_book,
+)
 from mosaic_exp.canaries.sample import NotEnoughCanaries, draw_canaries, sample_texts
 from mosaic_exp.canaries.stage import FILE, build_canaries, load_canaries
 from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
 from mosaic_exp.store import ArtifactStore
 
 from conftest import compose_config
+from families import real_texts, train_tokenizer
 
 SMOKE = ["experiment=smoke"]
 TEXT = "Ba shou trai bra. Zeal mon, drast pou the lorn? Fai sta brio. " * 4
@@ -31,19 +35,63 @@ def test_each_rejection_rule_triggers(tokenizer) -> None:
     filt = CanaryFilter(tokenizer, length=32, max_jaccard=0.2)
     assert filt.offer(TEXT, contains_eos=True) is None
     assert filt.offer("Ba shou.", contains_eos=False) is None
-    # Lone UTF-8 bytes decode to U+FFFD and do not come back as themselves.
-    assert filt.offer("é" * 40, contains_eos=False) is None
+    assert filt.offer(_cut_inside_a_character(tokenizer, 32), contains_eos=False) is None
     accepted = filt.offer(TEXT, contains_eos=False)
     assert accepted is not None and len(accepted) == 32
     assert filt.offer(TEXT + " more", contains_eos=False) is None
     assert dict(filt.rejected) == {EOS: 1, TOO_SHORT: 1, ROUNDTRIP: 1, JACCARD: 1}
 
 
-def test_filter_helpers(tokenizer) -> None:
-    assert jaccard({1, 2, 3}, {2, 3, 4}) == 0.5
-    ids = tokenizer.encode(TEXT, add_special_tokens=False)
-    assert roundtrips(ids, tokenizer)
-    assert not roundtrips(tokenizer.encode("é", add_special_tokens=False), tokenizer)
+def _cut_inside_a_character(tokenizer, length: int) -> str:
+    """A text whose first ``length`` mid-book tokens end inside a multi-byte character."""
+    for words in range(1, 40):
+        text = " ".join(["Ba"] * words) + " 😀😀😀" + " shou" * 40
+        tokens = tokens_in_book(text, tokenizer)[:length]
+        if tokenizer.decode(tokens).endswith("\ufffd"):
+            return text
+    raise AssertionError("no prefix length puts the cut inside the emoji")
+
+
+def test_canary_tokens_are_the_mid_book_tokens_and_survive_injection(tokenizer) -> None:
+    tokens = tokens_in_book(TEXT, tokenizer)
+    # GPT-2-style byte-level BPE: a word after a space is its own token (" Ba"), unlike at the start of a text.
+    assert tokens[0] != tokenizer.encode(TEXT, add_special_tokens=False)[0]
+    assert tokenizer.decode(tokens) == " " + TEXT
+    assert survives_injection(tokens[:32], tokenizer)
+    assert not survives_injection(tokenizer.encode("é", add_special_tokens=False)[:1], tokenizer)
+
+
+def test_sampling_uses_top_k(smoke_models) -> None:
+    model, gen_tok = load_causal_lm(compose_config(SMOKE).generator, smoke_models)
+    torch.manual_seed(0)
+    greedy = [next(sample_texts(model, gen_tok, 4, 20, 1.0, top_k=1)) for _ in range(2)]
+    torch.manual_seed(0)
+    wide = sample_texts(model, gen_tok, 4, 20, 1.0, top_k=50)
+    # Top-1 sampling is greedy decoding: every sample is the same text.
+    assert len({text for text, _ in greedy}) == 1
+    assert len({next(wide)[0] for _ in range(4)}) > 1
+    assert compose_config(SMOKE).canaries.top_k == 50
+
+
+def test_samples_may_end_with_eos_and_are_then_rejected(smoke_models, tokenizer) -> None:
+    model, gen_tok = load_causal_lm(compose_config(SMOKE).generator, smoke_models)
+    eos = gen_tok.eos_token_id
+
+    def favour_eos(module, inputs, logits):
+        logits[..., eos] += 3.0
+        return logits
+
+    # An EOS that is likely at every step: the generator must be allowed to stop (the authors' generate() was).
+    model.get_output_embeddings().register_forward_hook(favour_eos)
+    torch.manual_seed(0)
+    samples = sample_texts(model, gen_tok, batch_size=8, max_new_tokens=40, temperature=1.0)
+    drawn = [next(samples) for _ in range(16)]
+    assert 0 < sum(has_eos for _, has_eos in drawn) < len(drawn)
+    assert all(gen_tok.eos_token not in text for text, _ in drawn)
+    filt = CanaryFilter(tokenizer, 8, 1.0)
+    for text, has_eos in drawn:
+        filt.offer(text, has_eos)
+    assert filt.rejected[EOS] == sum(has_eos for _, has_eos in drawn)
 
 
 def _draw(smoke_models, tokenizer, seed: int, count: int = 4):
@@ -112,3 +160,25 @@ def test_legacy_import_needs_its_paths(smoke_models, tmp_path: Path) -> None:
     cfg = compose_config([*SMOKE, "import_legacy=true"], root=tmp_path)
     with pytest.raises(ValueError, match="canaries.legacy_members"):
         build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
+
+
+CAUSAL_KINDS = ["byte_bpe", "codegen_bpe", "sentencepiece_bpe", "gemma_bpe", "tiktoken_bpe"]
+
+
+def _one_token_at_a_time(tokens, tokenizer) -> bool:
+    """The original scripts' rule: each token decoded alone re-encodes to itself first."""
+    return all(tokenizer.encode(tokenizer.decode(t), add_special_tokens=False)[:1] == [t] for t in tokens)
+
+
+@pytest.mark.parametrize("kind", CAUSAL_KINDS)
+def test_ordinary_text_is_accepted_with_every_tokenizer_type(kind: str, tmp_path: Path) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(train_tokenizer(kind, real_texts(), tmp_path, vocab_size=800))
+    paragraphs = [p for text in real_texts() for p in text.split("\n\n") if len(p) > 400][:100]
+    filt = CanaryFilter(tokenizer, length=40, max_jaccard=1.0)
+    accepted = [tokens for tokens in (filt.offer(p, contains_eos=False) for p in paragraphs) if tokens is not None]
+    assert len(accepted) >= 0.95 * len(paragraphs), dict(filt.rejected)
+    for tokens in accepted:
+        assert len(tokens) == 40 and survives_injection(tokens, tokenizer)
+    if kind == "sentencepiece_bpe":
+        # A mid-word piece decoded alone comes back with a word-start marker: the old rule accepts nothing.
+        assert not any(_one_token_at_a_time(t, tokenizer) for t in accepted)

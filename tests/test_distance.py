@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
-from mosaic_exp.distance import hamming, inversions, kendall_tau_distance, levenshtein
+from mosaic_exp.distance import hamming, inversions, kendall_tau_between, kendall_tau_distance, levenshtein
 
 tokens = st.lists(st.integers(0, 5), max_size=130)
 
@@ -46,3 +46,28 @@ def test_kendall_tau_distance_matches_brute_force(perm: list[int]) -> None:
     assert kendall_tau_distance(perm) == brute
     assert kendall_tau_distance(list(range(10))) == 0.0
     assert kendall_tau_distance(list(range(10))[::-1]) == 1.0
+
+
+rankings = st.integers(0, 60).flatmap(
+    lambda n: st.tuples(st.lists(st.integers(0, 8), min_size=n, max_size=n), st.lists(st.integers(0, 8), min_size=n, max_size=n))
+)
+
+
+@given(rankings)
+@settings(max_examples=300, deadline=None)
+def test_kendall_tau_between_matches_brute_force_with_ties(pair: tuple[list[int], list[int]]) -> None:
+    a, b = pair
+    n = len(a)
+    # Discordant pairs exactly as the paper's notebook counts them; ties count for nothing.
+    brute = sum((a[i] - a[j]) * (b[i] - b[j]) < 0 for i in range(n) for j in range(i + 1, n))
+    assert kendall_tau_between(a, b, normalized=False) == brute
+    assert kendall_tau_between(a, b) == (brute / (n * (n - 1) / 2) if n > 1 else 0.0)
+
+
+@given(st.permutations(list(range(30))))
+@settings(max_examples=50, deadline=None)
+def test_kendall_tau_between_positions_and_a_permutation_is_its_distance(perm: list[int]) -> None:
+    assert kendall_tau_between(range(30), perm) == kendall_tau_distance(perm)
+    # Discordance is symmetric, and relabelling both rankings alike changes nothing.
+    assert kendall_tau_between(perm, range(30)) == kendall_tau_distance(perm)
+    assert kendall_tau_between([10 * p for p in perm], [3 * i for i in range(30)]) == kendall_tau_distance(perm)

@@ -89,6 +89,9 @@ def test_missing_model_offline_explains_what_to_do(tmp_path: Path) -> None:
 
 def test_dtype_is_honoured(bpe, tmp_path: Path) -> None:
     _save_toy(tmp_path / "model", *CASES[2][2:], bpe)
-    cfg = compose_config(["model=llama_3.2_1b", f"model.name_or_path={tmp_path / 'model'}"], root=tmp_path)
-    model, _ = load_causal_lm(cfg.model)
+    base = ["model=llama_3.2_1b", f"model.name_or_path={tmp_path / 'model'}"]
+    model, _ = load_causal_lm(compose_config([*base, "model.dtype=bfloat16"], root=tmp_path).model)
     assert model.dtype == torch.bfloat16
+    # Paper targets load in fp32, as the authors' scripts loaded them.
+    model, _ = load_causal_lm(compose_config(base, root=tmp_path).model)
+    assert model.dtype == torch.float32

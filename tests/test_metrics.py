@@ -86,6 +86,14 @@ def test_rho_below_phi_1_is_clipped_at_zero() -> None:
     assert rho(0.40, LINEAR) == 0.0
 
 
+def test_rho_below_a_falling_start_is_zero_where_the_notebook_credits_copies() -> None:
+    # Smoothed phi_1 = 0.63 > phi_2 = 0.62: the authors' notebook follows that negative slope below phi_1,
+    # 1 + (0.61 - 0.63) / (0.62 - 0.63) = 3 copies (rho 2/9); an AUC below one copy's is worth one copy here.
+    falling = {1: 0.63, 2: 0.60, 3: 0.63, 4: 0.66, 5: 0.69, 6: 0.72}
+    assert smooth(list(falling.values()))[:2] == pytest.approx([0.63, 0.62])
+    assert exact_duplicate_equivalent(0.61, falling) == 1.0 and rho(0.61, falling) == 0.0
+
+
 def test_rho_above_the_range_extrapolates_with_the_last_steps() -> None:
     curve = {1: 0.55, 2: 0.60, 3: 0.65, 4: 0.70, 5: 0.72, 6: 0.74, 7: 0.76}
     smoothed = smooth(list(curve.values()))

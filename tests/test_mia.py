@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import pytest
@@ -51,6 +52,16 @@ def test_too_short_sequences_are_rejected(model) -> None:
 
 def _scores(logprobs, mean=(), var=()) -> TokenScores:
     return TokenScores(torch.tensor(logprobs), torch.tensor(mean), torch.tensor(var))
+
+
+def test_zlib_divides_by_characters_as_the_authors_code() -> None:
+    # compute_mia_auc.py: score = log(ppl) / (len(zlib.compress(x.encode())) / len(x)), lower = member;
+    # len(x) counts characters, which differ from UTF-8 bytes in non-ASCII text.
+    text = "Ærøskøbing får én fæstning, ünïcödé þorn " * 3
+    nll = 3.0
+    authors = math.log(math.exp(nll)) / (len(zlib.compress(text.encode())) / len(text))
+    assert len(text) != len(text.encode())
+    assert zlib_score(_scores([-nll, -nll]), text) == pytest.approx(-authors)
 
 
 def test_attack_formulas() -> None:

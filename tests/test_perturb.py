@@ -146,18 +146,58 @@ def test_permutation_with_inversions_hits_the_count() -> None:
             assert sorted(perm) == list(range(n)) and inversions(perm) == k
 
 
-@pytest.mark.parametrize("block", [2, 5, 10])
-def test_shuffle_hits_the_kendall_tau_target(env, block: int) -> None:
+def brute_force_kendall_tau(rank1: list[int], rank2: list[int]) -> float:
+    """The paper notebook's ``kendall_tau_distance(rank1, rank2, normalized=True)``, pair by pair."""
+    n = len(rank1)
+    discordant = sum(
+        (rank1[i] < rank1[j] and rank2[i] > rank2[j]) or (rank1[i] > rank1[j] and rank2[i] < rank2[j])
+        for i in range(n - 1)
+        for j in range(i + 1, n)
+    )
+    return discordant / (n * (n - 1) / 2)
+
+
+def token_level_tau(reference: list[int], tokens: list[int]) -> float:
+    """Distance between the canary's token positions and where each token went;
+    the reference's tokens are distinct, so a token gives back its position."""
+    position = {t: i for i, t in enumerate(reference)}
+    return brute_force_kendall_tau(list(range(len(reference))), [position[t] for t in tokens])
+
+
+# The paper's settings: blocks of 2 and 5 at 0.1..0.9, blocks of 10 at 0.2..0.8.
+PAPER_GRID = [(b, t / 10) for b in (2, 5) for t in range(1, 10)] + [(10, t / 10) for t in range(2, 9)]
+
+
+@pytest.mark.parametrize("block,target", PAPER_GRID)
+def test_shuffle_hits_the_kendall_tau_target(env, block: int, target: float) -> None:
     reference = list(range(100, 200))
-    m = 100 // block
-    # With 10 blocks the achievable distances are k/45: the nearest is within half a step.
-    tolerance = (0.01 if block < 10 else 0.5 / (m * (m - 1) / 2)) + 1e-9
-    for target in (0.1, 0.3, 0.5, 0.7, 0.9):
-        out = Shuffle(block=block, kendall_tau=target, **COMMON).generate([reference], env)
-        for v in out[0]:
-            assert abs(v.kendall_tau - target) <= tolerance
-            assert sorted(v.tokens) == reference
-            assert v.tokens == [t for b in v.block_order for t in reference[b * block : (b + 1) * block]]
+    out = Shuffle(block=block, kendall_tau=target, **COMMON).generate([reference], env)
+    for v in out[0]:
+        measured = token_level_tau(reference, v.tokens)
+        assert abs(measured - target) <= 0.01 + 1e-9
+        assert v.kendall_tau == pytest.approx(measured, abs=1e-12)
+        assert sorted(v.tokens) == reference
+        assert v.tokens == [t for b in v.block_order for t in reference[b * block : (b + 1) * block]]
+    # A fresh random permutation per variation, not one permutation nine times.
+    assert len({tuple(v.block_order) for v in out[0]}) > 1
+
+
+@pytest.mark.parametrize("target", [0.1, 0.3, 0.5, 0.7, 0.8])
+def test_shuffle_with_a_short_last_block_hits_the_target(env, target: float) -> None:
+    # 37 tokens in blocks of 5: the last block has 2 tokens, so its inversions weigh less.
+    reference = list(range(500, 537))
+    out = Shuffle(block=5, kendall_tau=target, **COMMON).generate([reference], env)
+    for v in out[0]:
+        assert abs(token_level_tau(reference, v.tokens) - target) <= 0.01 + 1e-9
+        assert v.kendall_tau == pytest.approx(token_level_tau(reference, v.tokens), abs=1e-12)
+        assert v.tokens == [t for b in v.block_order for t in reference[b * 5 : (b + 1) * 5]]
+    assert len({tuple(v.block_order) for v in out[0]}) > 1
+
+
+def test_shuffle_refuses_an_unreachable_target(env) -> None:
+    # Pairs inside a block keep their order: 10 blocks of 10 reach at most 90/99.
+    with pytest.raises(ValueError, match=r"out of reach.*0\.9091.*perturbation\.block"):
+        Shuffle(block=10, kendall_tau=0.95, **COMMON).generate([list(range(100, 200))], env)
 
 
 def test_exact_copies(env, references) -> None:

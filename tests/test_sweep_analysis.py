@@ -24,7 +24,9 @@ from mosaic_exp.analysis.sweep_callback import AnalyzeSweep
 from conftest import CONF_DIR, REPO
 from synthetic_runs import write_sweep
 
-FIGURE1 = {("exact", nu) for nu in range(1, 11)} | {("replace", r) for r in (1, 5, 10, 20, 50, 75)}
+# The paper's Figure 1: nu = 1..10 exact copies, and R = 1, 5, 10, 15, 20, 25, 50, 75 replaced tokens.
+PAPER_R = (1, 5, 10, 15, 20, 25, 50, 75)
+FIGURE1 = {("exact", nu) for nu in range(1, 11)} | {("replace", r) for r in PAPER_R}
 
 
 def _multirun_config(sweep_dir: Path, root: Path) -> DictConfig:
@@ -91,10 +93,10 @@ def _run_dir(job: DictConfig) -> Path:
     return Path(job.hydra.sweep.dir) / job.hydra.sweep.subdir
 
 
-def test_figure1_is_sixteen_runs_in_fixed_folders(tmp_path: Path) -> None:
+def test_figure1_is_the_papers_eighteen_runs_in_fixed_folders(tmp_path: Path) -> None:
     primary, overrides, load = _expand_multirun(["experiment=figure1", "topk=5"], tmp_path)
     jobs = [load(job) for job in overrides]
-    assert len(jobs) == 16 and {_point(job) for job in jobs} == FIGURE1
+    assert len(jobs) == 18 and {_point(job) for job in jobs} == FIGURE1
     assert all(job.task.name == "train" for job in jobs)
     replace = {(job.perturbation.strategy.value, job.perturbation.topk) for job in jobs if job.perturbation.name == "replace"}
     assert replace == {("mlm", 5)}
@@ -103,12 +105,12 @@ def test_figure1_is_sixteen_runs_in_fixed_folders(tmp_path: Path) -> None:
     run_dirs = {_point(job): _run_dir(job) for job in jobs}
     assert run_dirs[("exact", 3)] == sweep_dir / "tiny" / "seed42" / "nu3"
     assert run_dirs[("replace", 75)] == sweep_dir / "tiny" / "seed42" / "R75"
-    assert len(set(run_dirs.values())) == 16
+    assert len(set(run_dirs.values())) == 18
 
 
 def test_figure1_with_command_line_seeds(tmp_path: Path) -> None:
     primary, overrides, load = _expand_multirun(["experiment=figure1", "seed=1,2,3", "model=gpt_neo_1.3b"], tmp_path)
-    points = [f"nu{nu}" for nu in range(1, 11)] + [f"R{r}" for r in (1, 5, 10, 20, 50, 75)]
+    points = [f"nu{nu}" for nu in range(1, 11)] + [f"R{r}" for r in PAPER_R]
     assert sorted(tuple(sorted(o for o in job if not o.startswith("paths."))) for job in overrides) == sorted(
         tuple(sorted([f"figure1={p}", "experiment=figure1", f"seed={s}", "model=gpt_neo_1.3b"]))
         for s in (1, 2, 3) for p in points

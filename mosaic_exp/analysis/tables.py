@@ -1,4 +1,8 @@
-"""AUC and ρ tables: ρ of every fuzzy setting against the exact curve of the same model and seed."""
+"""AUC and ρ tables: ρ of every fuzzy setting against the exact curve of the same model and seed.
+
+Spreads over seeds are population standard deviations (``np.std``, as the
+authors' notebook reports them), not sample ones.
+"""
 
 from __future__ import annotations
 
@@ -15,19 +19,19 @@ log = logging.getLogger(__name__)
 
 
 def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
-    """Mean ± std AUC over seeds per (model, family, setting, attack)."""
+    """Mean ± population std of the AUC over seeds per (model, family, setting, attack)."""
     groups: dict[tuple, list[float]] = defaultdict(list)
     for r in records:
         groups[(r.model, r.family, r.setting, r.attack)].append(r.auc)
     return [
         {"model": m, "family": f, "setting": s, "attack": a, "auc_mean": statistics.mean(v),
-         "auc_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}
+         "auc_std": statistics.pstdev(v), "seeds": len(v)}
         for (m, f, s, a), v in sorted(groups.items())
     ]
 
 
 def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]:
-    """Mean ± std ρ over seeds per (model, fuzzy family, setting).
+    """Mean ± population std of ρ over seeds per (model, fuzzy family, setting).
 
     A seed contributes only when the same model and seed has an exact sweep
     (ν = 1, 2, …, at least 3 points) for ``attack``.
@@ -62,7 +66,7 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
         )
     return [
         {"model": m, "family": f, "setting": s, "attack": attack, "rho_mean": statistics.mean(v),
-         "rho_std": statistics.stdev(v) if len(v) > 1 else 0.0, "seeds": len(v)}
+         "rho_std": statistics.pstdev(v), "seeds": len(v)}
         for (m, f, s), v in sorted(values.items())
     ]
 

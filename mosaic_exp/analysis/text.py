@@ -6,10 +6,10 @@ from mosaic_exp.analysis.tables import SweepTable
 
 
 def format_rho(rows: list[dict]) -> str:
-    """One line per (model, family, setting): ρ mean ± std over seeds."""
+    """One line per (model, family, setting): ρ mean ± population std over seeds."""
     model = max([len("model"), *(len(r["model"]) for r in rows)])
     family = max([len("family"), *(len(r["family"]) for r in rows)])
-    lines = [f"{'model':<{model}} {'family':<{family}} {'setting':>8} {'rho':>13} {'seeds':>5}"]
+    lines = [f"{'model':<{model}} {'family':<{family}} {'setting':>8} {'rho (± pstd)':>13} {'seeds':>5}"]
     for row in rows:
         rho = f"{row['rho_mean']:.2f} ± {row['rho_std']:.2f}"
         lines.append(f"{row['model']:<{model}} {row['family']:<{family}} {row['setting']:>8g} {rho:>13} {row['seeds']:>5}")

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable, Optional, Sequence
 
+import numpy as np
 from transformers import PreTrainedTokenizerBase
+
+from mosaic_exp.inject.inject import Piece, inject_book, mark_token_exact
 
 # Rejection reasons, in the order they are checked.
 EOS = "eos"
@@ -14,6 +17,10 @@ ROUNDTRIP = "roundtrip"
 JACCARD = "jaccard"
 REASONS = (EOS, TOO_SHORT, ROUNDTRIP, JACCARD)
 
+# The word a sample follows while its target tokens are read off, and the
+# words of the book its copy is written into to check it: any common word does.
+CONTEXT = "the"
+
 
 def jaccard(a: set[int], b: set[int]) -> float:
     """Jaccard similarity of two token sets."""
@@ -21,17 +28,34 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-def roundtrips(tokens: Sequence[int], tokenizer: PreTrainedTokenizerBase) -> bool:
-    """Whether every token, decoded alone and encoded again, gives back itself.
+def tokens_in_book(text: str, tokenizer: PreTrainedTokenizerBase) -> Optional[list[int]]:
+    """The target tokens of ``text`` where it follows a word of a book; None when they cannot be told apart.
 
-    A token that fails (a partial UTF-8 byte, a merge that re-splits) would
-    not survive being written into a book as text and read back.
+    A word-initial token differs from a text-initial one for most tokenizers
+    (GPT-2's ``" The"`` vs ``"The"``), and an injected copy always follows a
+    word, so a canary takes the mid-text form.
     """
-    for token in tokens:
-        text = tokenizer.decode([token])
-        if tokenizer.encode(text, add_special_tokens=False) != [token]:
-            return False
-    return True
+    context = tokenizer.encode(CONTEXT, add_special_tokens=False)
+    ids = tokenizer.encode(f"{CONTEXT} {text}", add_special_tokens=False)
+    if ids[: len(context)] != context:
+        return None
+    return ids[len(context) :]
+
+
+def survives_injection(tokens: Sequence[int], tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether the canary's text, written into a book as injection writes it, tokenizes back to exactly ``tokens``.
+
+    The check runs the injection code itself on a two-word book, so what it
+    accepts is token-exact between any two words. A truncated last word, a
+    lone UTF-8 byte or a merge across the copy's edges fails. Decoding and
+    re-encoding one token at a time (the original scripts' rule) cannot serve
+    SentencePiece tokenizers: a mid-word piece comes back with a word-start
+    marker, so every sample would be rejected.
+    """
+    piece = Piece(tokenizer.decode(list(tokens)), list(tokens), canary=0, kind="reference")
+    book, insertions = inject_book(f"{CONTEXT} {CONTEXT}", [piece], np.random.default_rng(0), book=0, book_id="check")
+    mark_token_exact(book, insertions, tokenizer)
+    return bool(insertions[0].token_exact)
 
 
 class CanaryFilter:
@@ -48,11 +72,14 @@ class CanaryFilter:
         """Returns ``(tokens, None)`` for an accepted sample or ``(None, reason)``."""
         if contains_eos:
             return None, EOS
-        tokens = self.tokenizer.encode(text, add_special_tokens=False, verbose=False)
+        # Injection supplies the separator before a copy.
+        tokens = tokens_in_book(text.lstrip(), self.tokenizer)
+        if tokens is None:
+            return None, ROUNDTRIP
         if len(tokens) < self.length:
             return None, TOO_SHORT
         tokens = tokens[: self.length]
-        if not roundtrips(tokens, self.tokenizer):
+        if not survives_injection(tokens, self.tokenizer):
             return None, ROUNDTRIP
         token_set = set(tokens)
         if any(jaccard(token_set, seen) > self.max_jaccard for seen in self.accepted):

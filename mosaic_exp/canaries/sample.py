@@ -48,8 +48,14 @@ def sample_texts(
     batch_size: int,
     max_new_tokens: int,
     temperature: float,
+    top_k: int = 50,
+    top_p: float = 1.0,
 ) -> Iterator[tuple[str, bool]]:
-    """Endless ``(text, contains_eos)`` samples from an empty prompt (the BOS token)."""
+    """Endless ``(text, contains_eos)`` samples from an empty prompt (the BOS token).
+
+    A sample may end early with EOS, as in the original scripts; the filter
+    rejects it, so the rejection report counts how often that happens.
+    """
     bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
     device = next(model.parameters()).device
     prompt = torch.full((batch_size, 1), bos, dtype=torch.long, device=device)
@@ -60,15 +66,17 @@ def sample_texts(
                 attention_mask=torch.ones_like(prompt),
                 do_sample=True,
                 temperature=temperature,
-                top_k=0,
-                top_p=1.0,
+                top_k=top_k,
+                top_p=top_p,
                 max_new_tokens=max_new_tokens,
-                # Sampling must not stop at EOS: a sample containing EOS is rejected, not shortened.
-                min_new_tokens=max_new_tokens,
                 pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else bos,
             )
         for row in out[:, 1:].tolist():
-            yield tokenizer.decode(row, skip_special_tokens=False), tokenizer.eos_token_id in row
+            # Rows that ended early are padded after their EOS; the text is cut there.
+            has_eos = tokenizer.eos_token_id in row
+            if has_eos:
+                row = row[: row.index(tokenizer.eos_token_id)]
+            yield tokenizer.decode(row, skip_special_tokens=False), has_eos
 
 
 def draw_canaries(

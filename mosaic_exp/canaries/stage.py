@@ -16,7 +16,7 @@ from mosaic_exp.legacy import load_legacy_pickle
 from mosaic_exp.models.loading import inference_device, lm_spec, load_causal_lm, load_tokenizer
 from mosaic_exp.store import Artifact, ArtifactStore, spec_key, write_json_atomic
 
-VERSION = 1
+VERSION = 2
 FILE = "canaries.json"
 
 
@@ -78,21 +78,31 @@ def build_canaries(cfg: DictConfig, store: ArtifactStore, tiny_models: Optional[
     return store.build("canaries", spec, build)
 
 
+def non_member_seed(settings: DictConfig) -> int:
+    """``canaries.non_member_seed``, or ten times the member seed (the authors' pairs: 42/420, 1/10, ..., 5/50)."""
+    if settings.non_member_seed is not None:
+        return settings.non_member_seed
+    return 10 * settings.member_seed
+
+
 def _sample(cfg: DictConfig, target, tiny_models, partial: Path) -> tuple[list[Canary], list[Canary], dict[str, SamplingReport]]:
     settings = cfg.canaries
     model, gen_tok = load_causal_lm(cfg.generator, tiny_models)
     model.to(inference_device())
-    max_new = settings.max_new_tokens or int(1.25 * settings.length) + 25
+    # The authors asked for max_length = length + 25 tokens, the BOS prompt included.
+    max_new = settings.max_new_tokens or settings.length + 24
     filt = CanaryFilter(target, settings.length, settings.max_jaccard)
     sets: dict[str, list[Canary]] = {}
     reports: dict[str, SamplingReport] = {}
     # Non-members must also differ from members: one filter sees both sets.
     for name, count, seed in [
         ("members", settings.n_members, settings.member_seed),
-        ("non_members", settings.n_non_members, settings.non_member_seed),
+        ("non_members", settings.n_non_members, non_member_seed(settings)),
     ]:
         torch.manual_seed(seed)
-        samples = sample_texts(model, gen_tok, settings.batch_size, max_new, settings.temperature)
+        samples = sample_texts(
+            model, gen_tok, settings.batch_size, max_new, settings.temperature, settings.top_k, settings.top_p
+        )
         try:
             sets[name], reports[name] = draw_canaries(samples, filt, target, count, settings.max_draws, name)
         except NotEnoughCanaries as err:

@@ -167,13 +167,21 @@ class CanariesConfig:
     length: int = 100
     n_members: int = 100
     n_non_members: int = 100
+    # Members and non-members are sampled with these seeds; a paper seed draws new canaries
+    # (the authors' seeds s = 1..5 sampled members with s and non-members with 10 s).
     member_seed: int = 42
-    non_member_seed: int = 420
+    # None = 10 * member_seed.
+    non_member_seed: Optional[int] = None
     # Reject a sample whose token set has Jaccard similarity above this with an accepted canary.
     max_jaccard: float = 0.2
     temperature: float = 1.0
+    # Sampling filters: the authors' generate() ran with the library default of its time, top-k 50.
+    # 0 turns top-k off; top_p < 1 adds nucleus sampling.
+    top_k: int = 50
+    top_p: float = 1.0
     batch_size: int = 64
-    # Generator tokens per sample; None = 1.25 * length + 25 (the target may need more tokens).
+    # Generator tokens per sample (a sample that contains EOS is rejected); None = length + 24,
+    # the authors' max_length of length + 25 with the BOS prompt.
     max_new_tokens: Optional[int] = None
     # Stop with an error after this many samples per set.
     max_draws: int = 20000
@@ -234,7 +242,7 @@ class ShuffleConfig(PerturbationConfig):
     name: str = "shuffle"
     # Size of the n-gram blocks that are permuted.
     block: int = 5
-    # Target normalized Kendall-tau distance between the block order and the original.
+    # Target normalized Kendall-tau distance between the copy's and the canary's TOKEN positions (as the paper measures).
     kendall_tau: float = 0.5
 
 
@@ -369,13 +377,28 @@ class NeardupConfig:
 
 @dataclass
 class TrainConfig:
-    """Fine-tuning the target on the injected books (paper: 1 epoch, batch 2, 2048-token chunks)."""
+    """Fine-tuning the target on the injected books.
 
-    batch_size: int = 8
+    The defaults are the paper's recipe: the authors ran the HF ``Trainer``
+    with batch 2 (no accumulation), weight decay 0.01 and every other argument
+    at its default (AdamW betas 0.9 / 0.999, eps 1e-8, linear decay to 0
+    without warm-up; clipping at norm 1.0 is ``trainer.gradient_clip_val``),
+    one epoch of 2048-token chunks that never cross books.
+    """
+
+    batch_size: int = 2
     # Tokens per chunk; capped by the model's maximum. Chunks never cross books.
     context_length: int = 2048
     weight_decay: float = 0.01
     warmup_steps: int = 0
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
+    # Chunks in a seeded random order (false: in book order, e.g. to compare with another trainer).
+    shuffle: bool = True
+    # Train the weights in bfloat16 without fp32 master copies (the original scripts' --reduced-precision).
+    # Off by default: most lr-2e-5 updates round away in bf16. Mixed precision is trainer.precision.
+    reduced_precision: bool = False
     gradient_checkpointing: bool = False
     compile: bool = False
     # val/loss is measured on the last val_fraction of the corpus's pretraining split, packed into chunks
@@ -425,7 +448,8 @@ class TrainerConfig:
     max_epochs: Optional[int] = 1
     max_steps: int = -1
     accumulate_grad_batches: int = 1
-    gradient_clip_val: Optional[float] = None
+    # The HF Trainer's max_grad_norm default, which the paper's runs used.
+    gradient_clip_val: Optional[float] = 1.0
     log_every_n_steps: int = 10
     val_check_interval: Optional[float] = None
     enable_progress_bar: bool = True

@@ -7,6 +7,15 @@ worth ν_eq exact copies: linear interpolation between the bracketing ν; below
 mean absolute slope of the last ``n_extrapolate`` steps is followed.
 ρ = (ν_eq − 1) / (ν_max − 1): 0 when the fuzzy copies add nothing to the
 reference, 1 when they count as much as exact copies.
+
+One deliberate difference from the authors' notebook: when the smoothed curve
+falls from ν = 1 to ν = 2 (φ_2 < φ_1), their rule still extrapolates below φ_1
+along that negative slope, so a fuzzy AUC *below* the one-copy AUC earns
+ν_eq > 1. Here it gets ν_eq = 1 (ρ = 0): worse than one exact copy cannot be
+worth more. Of all the published cells (4 models × 5 seeds × 8 R × 5 attacks)
+only one is affected: Gemma-2B, lowercase attack, R = 75, seed 3 (AUC 0.615
+below φ_1 = 0.627 > φ_2 = 0.625), where the notebook gives ρ = 0.59 and this
+module 0.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 - loss:       −NLL, the mean token log-probability under the target;
 - ratio:      −(NLL_target − NLL_reference), the text scored by a reference model;
 - lowercase:  −(NLL(x) − NLL(lowercase x)) under the target;
-- zlib:       −NLL · len(text) / len(zlib(text)), the paper's variant;
+- zlib:       −NLL · len(text) / len(zlib(text)), the paper's variant: len(text) in
+              characters (as the authors' code), the compressed length in bytes;
 - min_k:      mean of the k lowest token log-probabilities (k tokens, or a fraction);
 - min_k_plus: mean of the k lowest (log p − μ) / σ, with μ, σ² the mean and variance
               of log p under the model's own next-token distribution (Min-K%++).
@@ -41,8 +42,7 @@ def lowercase(target: TokenScores, lowered: TokenScores) -> float:
 
 
 def zlib_score(target: TokenScores, text: str) -> float:
-    raw = text.encode("utf-8")
-    return float(target.logprobs.mean()) * len(raw) / len(zlib.compress(raw))
+    return float(target.logprobs.mean()) * len(text) / len(zlib.compress(text.encode("utf-8")))
 
 
 def min_k(target: TokenScores, k: float = 20) -> float:

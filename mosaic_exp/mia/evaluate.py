@@ -39,7 +39,10 @@ def score_canaries(
     referenced: list[Any] = [None] * len(canaries)
     if reference is not None and reference_tokenizer is not None:
         ref_pad = reference_tokenizer.pad_token_id or 0
-        referenced = token_scores(reference, _encode(reference_tokenizer, [c.text for c in canaries]), batch_size, pad_id=ref_pad)
+        # A canary's text starts with the space that separates it in a book; the reference reads the words
+        # alone (a SentencePiece reference would score a lone "▁" piece for that space).
+        texts = [c.text.lstrip() for c in canaries]
+        referenced = token_scores(reference, _encode(reference_tokenizer, texts), batch_size, pad_id=ref_pad)
     rows = []
     for i, canary in enumerate(canaries):
         rows.append(

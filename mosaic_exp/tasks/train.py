@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import lightning as L
 import torch
@@ -34,6 +34,7 @@ from mosaic_exp.training.held_out import HeldOutLoss, held_out_rows
 from mosaic_exp.training.loggers import build_logger, finish_loggers
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
+from mosaic_exp.training.precision import training_weights
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,54 @@ def chunk_length(cfg: DictConfig, model: PreTrainedModel) -> int:
 
 
 def chunk_loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: list[str], length: int) -> tuple[DataLoader, int]:
-    """Shuffled batches of ``length``-token chunks that never cross books, and the number of real tokens."""
-    ids = tokenizer(books, add_special_tokens=False, verbose=False)["input_ids"]
+    """Batches of ``length``-token chunks that never cross books, and the number of real tokens.
+
+    Each book is tokenized as the original scripts did, ``tokenizer(text)``:
+    with the family's special tokens (a BOS at the start of every book for
+    Llama and Gemma, nothing for GPT-Neo and Phi). Chunks come in a shuffled
+    order seeded by ``seed``, or in book order with ``train.shuffle=false``.
+    """
+    ids = tokenizer(books, verbose=False)["input_ids"]
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
     generator = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(
-        chunk_rows(chunks), batch_size=cfg.train.batch_size, shuffle=True, generator=generator, collate_fn=collate_chunks
+        chunk_rows(chunks), batch_size=cfg.train.batch_size, shuffle=cfg.train.shuffle, generator=generator,
+        collate_fn=collate_chunks,
     )
     return loader, int(chunks["attention_mask"].sum())
+
+
+def fine_tune(
+    cfg: DictConfig,
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    books: list[str],
+    callbacks: Sequence[L.Callback] = (),
+) -> tuple[L.Trainer, int]:
+    """Fine-tunes ``model`` in place on ``books`` with the recipe of ``cfg.train`` and ``cfg.trainer``.
+
+    The paper's recipe (the HF ``Trainer`` defaults the authors ran with) is
+    the default of those groups: batch 2, AdamW (0.9, 0.999, 1e-8), weight
+    decay 0.01, linear decay without warm-up, clipping at norm 1.0, one
+    epoch, fp32 master weights. Returns the Lightning trainer and the number
+    of real (unpadded) tokens trained on.
+    """
+    training_weights(model, cfg.train.reduced_precision)
+    if cfg.train.gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+    loader, tokens = chunk_loader(cfg, tokenizer, books, chunk_length(cfg, model))
+    trainer = instantiate(cfg.trainer, logger=build_logger(cfg.logger), callbacks=list(callbacks))
+    check_process_launch(trainer)
+    module = LanguageModelModule(
+        torch.compile(model) if cfg.train.compile else model,
+        lr=cfg.lr, weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps,
+        betas=(cfg.train.adam_beta1, cfg.train.adam_beta2), eps=cfg.train.adam_epsilon,
+    )
+    try:
+        trainer.fit(module, loader)
+    finally:
+        finish_loggers(trainer.loggers)
+    return trainer, tokens
 
 
 def _held_out(cfg: DictConfig, corpus: Artifact, tokenizer: PreTrainedTokenizerBase, length: int) -> HeldOutLoss:
@@ -82,30 +123,16 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     model, tokenizer = load_causal_lm(cfg.model, models)
-    if cfg.train.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
-    length = chunk_length(cfg, model)
     books, _ = load_injected(artifacts["inject"].path)
-    loader, tokens = chunk_loader(cfg, tokenizer, list(books["text"]), length)
     members, non_members = load_canaries(artifacts["canaries"].path)
     check_extraction(cfg, [*members, *non_members])
     membership = MembershipAUC(
         [c.tokens for c in members], [c.tokens for c in non_members],
         every_n_steps=cfg.mia.every_n_steps, batch_size=cfg.mia.batch_size, pad_id=tokenizer.pad_token_id,
     )
-    validation = _held_out(cfg, artifacts["corpus"], tokenizer, length) if cfg.train.val_max_rows else None
-    callbacks = [membership] + ([validation] if validation else [])
-    trainer = instantiate(cfg.trainer, logger=build_logger(cfg.logger), callbacks=callbacks)
-    check_process_launch(trainer)
-    module = LanguageModelModule(
-        torch.compile(model) if cfg.train.compile else model,
-        lr=cfg.lr, weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps,
-    )
+    validation = _held_out(cfg, artifacts["corpus"], tokenizer, chunk_length(cfg, model)) if cfg.train.val_max_rows else None
     start = time.perf_counter()
-    try:
-        trainer.fit(module, loader)
-    finally:
-        finish_loggers(trainer.loggers)
+    trainer, tokens = fine_tune(cfg, model, tokenizer, list(books["text"]), [membership] + ([validation] if validation else []))
     seconds = time.perf_counter() - start
     if not trainer.is_global_zero:
         return {}

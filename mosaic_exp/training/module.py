@@ -6,31 +6,19 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch.optim.lr_scheduler import LambdaLR
 from transformers import PreTrainedModel
 
-
-# Devices with a fused AdamW kernel in every torch this project supports.
-FUSED_ADAMW_DEVICES = ("cpu", "cuda")
-
-
-def _can_fuse_adamw(params: list[torch.nn.Parameter], precision: str | None) -> bool:
-    """Whether AdamW may run as one fused kernel per tensor instead of a dozen small ops.
-
-    Same update, several times faster (HF's ``Trainer`` fuses by default too).
-    With fp16 AMP the fused step unscales gradients itself, which Lightning
-    cannot combine with gradient clipping, so it keeps the plain loop there.
-    """
-    if precision == "16-mixed":
-        return False
-    return bool(params) and all(p.is_floating_point() and p.device.type in FUSED_ADAMW_DEVICES for p in params)
+from mosaic_exp.training.optim import adamw, linear_schedule
 
 
 class LanguageModelModule(L.LightningModule):
     """Trains a HF causal or masked LM on batches with ``input_ids``/``labels``.
 
-    The model computes its own loss (shifted for causal LMs). AdamW with
-    weight decay on matrices only, linear warm-up then linear decay to zero.
+    The model computes its own loss (shifted for causal LMs). The optimizer
+    and schedule are the HF ``Trainer``'s (:mod:`mosaic_exp.training.optim`):
+    AdamW without decay on biases and norms, linear warm-up then linear decay
+    to zero at the last step. Gradient clipping is the Lightning ``Trainer``'s
+    ``gradient_clip_val``.
     """
 
     def __init__(
@@ -41,6 +29,8 @@ class LanguageModelModule(L.LightningModule):
         warmup_steps: int = 0,
         total_steps: int | None = None,
         causal: bool = True,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
     ) -> None:
         super().__init__()
         # Models come from `from_pretrained` in eval mode; dropout and friends must be on.
@@ -50,6 +40,8 @@ class LanguageModelModule(L.LightningModule):
         self.warmup_steps = warmup_steps
         self.total_steps = total_steps
         self.causal = causal
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = eps
 
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)
@@ -72,22 +64,9 @@ class LanguageModelModule(L.LightningModule):
         self.log("val/top1", hits[..., 0][scored].float().mean(), batch_size=n)
         self.log("val/top10", hits.any(-1)[scored].float().mean(), batch_size=n)
 
-    def _schedule(self, step: int) -> float:
-        if step < self.warmup_steps:
-            return (step + 1) / self.warmup_steps
-        total = self.total_steps or self.trainer.estimated_stepping_batches
-        remaining = max(0, total - step)
-        return remaining / max(1, total - self.warmup_steps)
-
     def configure_optimizers(self) -> Any:
-        decay, no_decay = [], []
-        for param in self.model.parameters():
-            if param.requires_grad:
-                (decay if param.ndim >= 2 else no_decay).append(param)
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": self.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.lr,
-            fused=_can_fuse_adamw(decay + no_decay, self._trainer.precision if self._trainer else None),
-        )
-        scheduler = LambdaLR(optimizer, self._schedule)
+        precision = self._trainer.precision if self._trainer else None
+        optimizer = adamw(self.model, self.lr, self.weight_decay, self.betas, self.eps, precision)
+        total = self.total_steps or self.trainer.estimated_stepping_batches
+        scheduler = linear_schedule(optimizer, self.warmup_steps, int(total))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -25,8 +25,8 @@ from mosaic_exp.world.tokenizer import causal_tokenizer, load_bpe, masked_tokeni
 # Bump a stage's version when its code changes what it builds: its cached
 # artifacts (and those of later stages, whose keys include its key) are rebuilt.
 TOKENIZER_VERSION = 1
-CAUSAL_LM_VERSION = 1
-MLM_VERSION = 2
+CAUSAL_LM_VERSION = 2
+MLM_VERSION = 3
 
 
 def _plain(node: Any) -> Any:
