@@ -1,21 +1,28 @@
-"""Fine-tuning throughput (tokens/s): our Lightning path vs. the Hugging Face `Trainer`.
+"""Fine-tuning throughput (tokens/s): our Lightning path vs. the Hugging Face `Trainer`, on identical work.
 
-Both fine-tune the tiny world's target (GPT-NeoX) for `--steps` steps over
-the injected books of `experiment=fuzzy_mlm`, on the CPU in fp32, with the
-same chunks, batch size and number of steps, and AdamW (weight decay 0.01,
-the model's lr, linear decay to zero over those steps, no warm-up):
+Both fine-tune the tiny world's target (GPT-NeoX) for one epoch over the first
+injected books of `experiment=fuzzy_mlm` (as many as make about `--steps`
+steps), on the CPU in fp32, with the paper's recipe: batch 2, the model's lr,
+AdamW with weight decay 0.01, gradient clipping at 1.0, linear decay to zero:
 
-- ours: the Lightning `Trainer` of the `trainer` config, `LanguageModelModule`
-  and the chunk loader of `task=train` (without the membership-AUC callback,
-  an experiment cost that the HF `Trainer` has no counterpart of);
-- HF: `transformers.Trainer` over the same chunks with its default AdamW
-  (fused since torch 2.8), logging as often, the same progress-bar and
-  gradient-clipping settings, no checkpoints and no reporting integrations.
+- ours: `fine_tune` (mosaic_exp/tasks/train.py) with `trainer=cpu` and
+  `train.shuffle=false` (chunks in book order), without the membership-AUC
+  callback, an experiment cost that the HF `Trainer` has no counterpart of;
+- HF: the authors' run (src/fine_tune_model.py): `transformers.Trainer` with
+  their `TrainingArguments` (per-device batch 2, lr, weight decay 0.01, one
+  epoch, everything else default) on the same chunks of `tokenizer(book)`,
+  `DataCollatorForLanguageModeling(mlm=False)` with EOS as padding, and a
+  sequential sampler instead of their shuffled one.
 
-Each framework first trains a few untimed steps in this process (warm-up);
-then timed runs alternate, each from a freshly loaded model. Columns, medians
-over `--repeats` runs, in token positions (batch x chunk length; the chunks
-are 98% tokens, the rest is padding that costs the same):
+Identical work is checked, not assumed: every run's per-step losses must agree
+with the other system's to rtol 1e-4 ("identical work: PASS"), or no ratio
+passes. Neither side shows a progress bar, saves checkpoints or reports to a
+tracker; both log as their defaults say (ours: CSV every 10 steps).
+
+Each system first trains a short untimed epoch in this process (warm-up); then
+timed runs alternate who goes first, each from a freshly loaded model. Columns,
+medians over `--repeats` runs, in token positions (batch x chunk length;
+padding of a book's last chunk costs the same as a token):
 
 - fit: positions / wall time of the whole `fit` / `train` call;
 - steady: positions / (steps x median step time after the first `--skip` steps),
@@ -35,10 +42,14 @@ Needs `accelerate` for the HF Trainer (`pip install -e ".[bench]"`).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
+import itertools
 import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -46,8 +57,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
-from hydra.utils import instantiate  # noqa: E402
-from transformers import Trainer, TrainerCallback, TrainingArguments  # noqa: E402
+from torch.utils.data import SequentialSampler  # noqa: E402
+from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback, TrainingArguments  # noqa: E402
 
 from mosaic_exp.app import quiet_libraries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
@@ -55,20 +66,23 @@ from mosaic_exp.inject.stage import load_injected  # noqa: E402
 from mosaic_exp.models.loading import load_causal_lm  # noqa: E402
 from mosaic_exp.pipeline import injection_stages, tiny_models  # noqa: E402
 from mosaic_exp.store import ArtifactStore  # noqa: E402
-from mosaic_exp.tasks.train import chunk_length, chunk_loader  # noqa: E402
-from mosaic_exp.training.chunks import collate_chunks  # noqa: E402
-from mosaic_exp.training.module import LanguageModelModule  # noqa: E402
+from mosaic_exp.tasks.train import chunk_length, chunk_loader, fine_tune  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 WARMUP_STEPS = 3
+RTOL = 1e-4
 
 
-class LightningStepTimes(L.Callback):
+class LightningSteps(L.Callback):
+    """The time at the end of each step and its loss."""
+
     def __init__(self) -> None:
         self.times: list[float] = []
+        self.losses: list[torch.Tensor] = []
 
-    def on_train_batch_end(self, *args: object) -> None:
+    def on_train_batch_end(self, trainer, module, outputs, *args: object) -> None:
         self.times.append(time.perf_counter())
+        self.losses.append(outputs["loss"].detach())
 
 
 class HFStepTimes(TrainerCallback):
@@ -79,54 +93,93 @@ class HFStepTimes(TrainerCallback):
         self.times.append(time.perf_counter())
 
 
-def clocked(fn: Callable[[], object]) -> tuple[float, float]:
-    """Wall and process CPU seconds of ``fn()``."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - wall, time.process_time() - cpu
+class InBookOrder(Trainer):
+    """The authors' Trainer, reading the chunks in order instead of shuffled, keeping each step's loss
+    (what it would log with logging_steps=1, without changing its arguments)."""
+
+    losses: list[torch.Tensor]
+
+    def _get_train_sampler(self, *args, **kwargs):
+        return SequentialSampler(self.train_dataset)
+
+    def training_step(self, *args, **kwargs):
+        loss = super().training_step(*args, **kwargs)
+        self.losses.append(loss.detach())
+        return loss
 
 
-def run_ours(cfg, models, books: list[str], out: str, max_steps: int) -> tuple[tuple[float, float], list[float], int]:
-    """Wall and CPU seconds of `fit`, the time at the end of each step, and the chunk length."""
+@dataclass
+class Run:
+    """One timed fine-tuning: wall and CPU seconds of `fit`/`train`, each step's end time and loss."""
+
+    wall: float
+    cpu: float
+    times: list[float]
+    losses: torch.Tensor
+
+
+def timed(fit: Callable[[], object], times: list[float], losses: list[torch.Tensor]) -> Run:
+    """Runs `fit`, which fills `times` and `losses` step by step."""
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):  # Lightning's and HF's summaries
+        wall, cpu = time.perf_counter(), time.process_time()
+        fit()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return Run(wall, cpu, times, torch.tensor([float(x) for x in losses]))
+
+
+def run_ours(cfg, models, books: list[str], out: str) -> Run:
+    cfg = copy.deepcopy(cfg)
+    cfg.paths.output_dir = out  # the CSV logger and Lightning's root dir; the tiny world stays where it is
     model, tokenizer = load_causal_lm(cfg.model, models)
-    loader, _ = chunk_loader(cfg, tokenizer, books, chunk_length(cfg, model))
-    timer = LightningStepTimes()
-    trainer = instantiate(
-        cfg.trainer, accelerator="cpu", max_steps=max_steps, default_root_dir=out,
-        logger=instantiate(cfg.logger, save_dir=out), callbacks=[timer],
-    )
-    module = LanguageModelModule(model, lr=cfg.lr, weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps)
-    return clocked(lambda: trainer.fit(module, loader)), timer.times, loader.dataset[0][0].numel()
+    steps = LightningSteps()
+    return timed(lambda: fine_tune(cfg, model, tokenizer, books, [steps]), steps.times, steps.losses)
 
 
-def run_hf(cfg, models, books: list[str], out: str, max_steps: int) -> tuple[tuple[float, float], list[float], int]:
-    """Like `run_ours`, with the HF `Trainer` on the same chunks."""
+def authors_chunks(tokenizer, books: list[str], length: int) -> list[list[int]]:
+    """The original split_into_chunks: consecutive `length`-token pieces of each `tokenizer(book)`."""
+    ids = tokenizer(books, verbose=False)["input_ids"]  # verbose: no warning that a book exceeds the context
+    return [book[i : i + length] for book in ids for i in range(0, len(book), length)]
+
+
+def run_hf(cfg, models, books: list[str], out: str) -> Run:
     model, tokenizer = load_causal_lm(cfg.model, models)
-    loader, _ = chunk_loader(cfg, tokenizer, books, chunk_length(cfg, model))
+    tokenizer.pad_token = tokenizer.eos_token  # as the authors' script sets it
     args = TrainingArguments(
-        output_dir=out, use_cpu=True, seed=cfg.seed, max_steps=max_steps, num_train_epochs=1,
-        per_device_train_batch_size=cfg.train.batch_size, learning_rate=cfg.lr,
-        weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps,
-        lr_scheduler_type="linear", max_grad_norm=cfg.trainer.gradient_clip_val or 0.0,
-        logging_steps=cfg.trainer.log_every_n_steps, disable_tqdm=not cfg.trainer.enable_progress_bar,
-        save_strategy="no", report_to="none",
+        output_dir=out, per_device_train_batch_size=2, learning_rate=cfg.lr, weight_decay=0.01, num_train_epochs=1,
+        # Not training arguments: where it runs, and no checkpoints, reports or progress bar.
+        use_cpu=True, save_strategy="no", report_to="none", disable_tqdm=True,
     )
     timer = HFStepTimes()
-    trainer = Trainer(
-        model=model.train(), args=args, train_dataset=loader.dataset,
-        data_collator=collate_chunks, callbacks=[timer],
+    chunks = authors_chunks(tokenizer, books, chunk_length(cfg, model))
+    trainer = InBookOrder(
+        model=model, args=args, train_dataset=[{"input_ids": c} for c in chunks],
+        data_collator=DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False), callbacks=[timer],
     )
-    return clocked(trainer.train), timer.times, loader.dataset[0][0].numel()
+    trainer.losses = []
+    return timed(trainer.train, timer.times, trainer.losses)
 
 
-def throughputs(wall: float, cpu: float, times: list[float], positions: int, skip: int) -> tuple[float, float, float]:
-    steps = [b - a for a, b in zip(times, times[1:])][skip:]
-    return positions / wall, positions / (len(times) * statistics.median(steps)), positions / cpu
+def books_for(cfg, models, books: list[str], steps: int) -> tuple[list[str], int, int]:
+    """The shortest prefix of `books` whose chunks fill at least `steps` batches, its step count and chunk length."""
+    model, tokenizer = load_causal_lm(cfg.model, models)
+    length = chunk_length(cfg, model)
+    chunks = 0
+    for n, book in enumerate(books, 1):
+        chunks += len(authors_chunks(tokenizer, [book], length))
+        if chunks >= 2 * steps:
+            # The step count of our loader itself (the loss check compares it with the Trainer's).
+            return books[:n], len(chunk_loader(cfg, tokenizer, books[:n], length)[0]), length
+    raise ValueError(f"all {len(books)} books make only {chunks} chunks, fewer than {2 * steps}")
+
+
+def throughputs(run: Run, positions: int, skip: int) -> tuple[float, float, float]:
+    steps = [b - a for a, b in itertools.pairwise(run.times)][skip:]
+    return positions / run.wall, positions / (len(run.times) * statistics.median(steps)), positions / run.cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--steps", type=int, default=30, help="about this many steps: whole books, one epoch")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", type=int, default=5, help="steps of each run left out of the steady rate")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's choice)")
@@ -136,27 +189,42 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     quiet_libraries()
     root = Path(os.environ.get("MOSAIC_ROOT", REPO))
-    cfg = compose_config(["experiment=fuzzy_mlm", "topk=10", "tiny_world.progress_bar=false", *args.overrides], root=root)
+    cfg = compose_config([
+        "experiment=fuzzy_mlm", "topk=10", "tiny_world.progress_bar=false",
+        # The CPU, chunks in book order (the HF side reads them in order too), no progress bar (nor there).
+        "trainer=cpu", "train.shuffle=false", "trainer.enable_progress_bar=false", *args.overrides,
+    ], root=root)
+    assert (cfg.train.batch_size, cfg.train.weight_decay, cfg.trainer.gradient_clip_val, cfg.trainer.max_epochs,
+            cfg.train.warmup_steps) == (2, 0.01, 1.0, 1, 0), "the authors' recipe is the HF Trainer's defaults"
     artifacts = injection_stages(cfg, ArtifactStore(cfg.paths.cache_dir))
     models = tiny_models(artifacts)
-    books = list(load_injected(artifacts["inject"].path)[0]["text"])
+    all_books = list(load_injected(artifacts["inject"].path)[0]["text"])
+    books, n_steps, length = books_for(cfg, models, all_books, args.steps)
+    warmup_books, _, _ = books_for(cfg, models, all_books, WARMUP_STEPS)
     runners = {"ours (Lightning)": run_ours, "HF Trainer": run_hf}
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runners}
+    worst = 0.0  # largest relative difference between the two systems' losses at any step of any run
     with tempfile.TemporaryDirectory(prefix="mosaic-bench-") as tmp:
         for name, run in runners.items():
-            run(cfg, models, books, f"{tmp}/warmup", max_steps=WARMUP_STEPS)
+            run(cfg, models, warmup_books, f"{tmp}/warmup-{name[:2]}")
         for repeat in range(args.repeats):
+            runs: dict[str, Run] = {}
             # Alternating who goes first spreads drifts of the machine's load over both.
             for name in list(runners)[:: 1 if repeat % 2 == 0 else -1]:
-                (wall, cpu), times, length = runners[name](cfg, models, books, f"{tmp}/{repeat}", max_steps=args.steps)
-                assert len(times) == args.steps, f"{name} ran {len(times)} steps, not {args.steps}"
-                positions = args.steps * cfg.train.batch_size * length
-                results[name].append(throughputs(wall, cpu, times, positions, args.skip))
-                print(f"  run {repeat + 1} {name}: {wall:.1f} s wall, {cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}",
-                      flush=True)
+                runs[name] = run = runners[name](cfg, models, books, f"{tmp}/{repeat}-{name[:2]}")
+                assert len(run.times) == n_steps, f"{name} ran {len(run.times)} steps, not {n_steps}"
+                results[name].append(throughputs(run, n_steps * 2 * length, args.skip))
+                print(f"  run {repeat + 1} {name}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+            ours, hf = (runs[name].losses for name in runners)
+            worst = max(worst, float(((ours - hf).abs() / hf.abs()).max()))
 
-    print(f"\nfine-tuning, {args.steps} steps of {cfg.train.batch_size} x {length} tokens, CPU fp32, "
-          f"{torch.get_num_threads()} threads; medians of {args.repeats} runs; load averages {os.getloadavg()}")
+    identical = worst <= RTOL
+    print(f"\nfine-tuning, {n_steps} steps of 2 x {length} tokens ({len(books)} books, one epoch), CPU fp32, "
+          f"{torch.get_num_threads()} threads; medians of {args.repeats} runs; load averages "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    print(f"identical work: {'PASS' if identical else 'FAIL'} (per-step losses of ours vs HF, largest relative "
+          f"difference {worst:.1e}, rtol {RTOL:g})")
     print(f"{'tokens/s':<18} {'fit':>8} {'steady':>8} {'cpu':>8}")
     medians = {name: [statistics.median(col) for col in zip(*rows)] for name, rows in results.items()}
     for name, rates in medians.items():
@@ -164,7 +232,8 @@ def main() -> None:
     ours, hf = medians.values()
     ratios = [o / h for o, h in zip(ours, hf)]
     print(f"{'ours / HF':<18}" + "".join(f" {r:>8.2f}" for r in ratios))
-    print(f"target ours / HF >= 1.0: {' '.join('PASS' if r >= 1.0 else 'FAIL' for r in ratios)} (fit, steady, cpu)")
+    verdicts = ["PASS" if identical and r >= 1.0 else "FAIL" for r in ratios]
+    print(f"target ours / HF >= 1.0 on identical work: {' '.join(verdicts)} (fit, steady, cpu)")
 
 
 if __name__ == "__main__":

@@ -53,8 +53,8 @@ def family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return request.param, build_family(request.param, real_texts(), directory, vocab_size=800, context_length=CONTEXT)
 
 
-def _paper_config(family: str, model_dir: Path, out: Path, lr: float | None = None):
-    overrides = [
+def _paper_config(family: str, model_dir: Path, out: Path, lr: float | None = None, *extra: str):
+    overrides = [*extra, 
         "experiment=paper", f"model={SETTINGS[family]}", f"model.name_or_path={model_dir}",
         # The paper's GPU trainer, on the CPU in fp32; everything else as experiment=paper has it.
         "trainer=cpu", "trainer.enable_progress_bar=false",
@@ -98,7 +98,9 @@ class _LightningLog(L.Callback):
         self.losses.append(float(outputs["loss"]))
 
 
-def _hf_trainer(model_dir: Path, chunks: list[list[int]], lr: float, out: Path) -> tuple[torch.nn.Module, _TrainerLog]:
+def _hf_trainer(
+    model_dir: Path, chunks: list[list[int]], lr: float, out: Path, bf16: bool = False
+) -> tuple[torch.nn.Module, _TrainerLog]:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     tokenizer.pad_token = tokenizer.eos_token
     # Llama and Gemma tokenizers pad on the left. In the original runs that moved the last, short chunk of a
@@ -109,7 +111,7 @@ def _hf_trainer(model_dir: Path, chunks: list[list[int]], lr: float, out: Path) 
     args = TrainingArguments(
         output_dir=str(out), per_device_train_batch_size=2, learning_rate=lr, weight_decay=0.01, num_train_epochs=1,
         # Not training arguments: where it runs, and a log line per step to compare.
-        use_cpu=True, logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True,
+        use_cpu=True, logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True, bf16=bf16,
     )
     log = _TrainerLog()
     trainer = _InBookOrder(
@@ -163,3 +165,19 @@ def test_weight_decay_spares_what_the_trainer_spares(name: str, tmp_path: Path) 
     trainable = {n for n, _ in model.named_parameters()}
     assert decay_parameter_names(model) == expected & trainable
     assert trainable - expected, "some parameters (biases, norms) must be spared"
+
+
+def test_bf16_autocast_matches_the_trainers_bf16(books, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """trainer=gpu's bf16 autocast over fp32 weights is the Trainer's ``bf16=True``, clipping included."""
+    model_dir = build_family("gpt_neo", real_texts(), tmp_path_factory.mktemp("neo"), vocab_size=800, context_length=CONTEXT)
+    cfg = _paper_config("gpt_neo", model_dir, tmp_path / "ours", None, "trainer.precision=bf16-mixed")
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer.pad_token = tokenizer.eos_token
+    ours_model, ours_log = AutoModelForCausalLM.from_pretrained(model_dir), _LightningLog()
+    fine_tune(cfg, ours_model, tokenizer, books, [ours_log])
+    reference = _authors_chunks(tokenizer, books, chunk_length(cfg, ours_model))
+    theirs_model, theirs_log = _hf_trainer(model_dir, reference, cfg.lr, tmp_path / "hf", bf16=True)
+    assert max(theirs_log.grad_norms) > 1.0 and {p.dtype for p in ours_model.parameters()} == {torch.float32}
+    torch.testing.assert_close(torch.tensor(ours_log.losses), torch.tensor(theirs_log.losses), rtol=1e-4, atol=0)
+    ours, theirs = ours_model.state_dict(), theirs_model.state_dict()
+    assert max(float((ours[k] - theirs[k]).abs().max()) for k in ours) <= 1e-4

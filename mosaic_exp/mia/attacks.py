@@ -16,7 +16,6 @@ import math
 import zlib
 from typing import Optional
 
-import torch
 
 from mosaic_exp.mia.forward import TokenScores
 

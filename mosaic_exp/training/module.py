@@ -46,6 +46,17 @@ class LanguageModelModule(L.LightningModule):
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)
 
+    def on_fit_start(self) -> None:
+        # Training forwards must not build a KV cache (the HF Trainer turns it off too);
+        # generation after training wants it back.
+        self._use_cache = getattr(self.model.config, "use_cache", None)
+        if self._use_cache is not None:
+            self.model.config.use_cache = False
+
+    def on_fit_end(self) -> None:
+        if self._use_cache is not None:
+            self.model.config.use_cache = self._use_cache
+
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         loss = self.model(**batch).loss
         self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
@@ -63,6 +74,18 @@ class LanguageModelModule(L.LightningModule):
         self.log("val/loss", out.loss, batch_size=n)
         self.log("val/top1", hits[..., 0][scored].float().mean(), batch_size=n)
         self.log("val/top10", hits.any(-1)[scored].float().mean(), batch_size=n)
+
+    def configure_gradient_clipping(
+        self, optimizer: torch.optim.Optimizer, gradient_clip_val: float | None = None, gradient_clip_algorithm: str | None = None
+    ) -> None:
+        # Under bf16 autocast there is no loss scaler, so the gradients are true and a fused
+        # AdamW may be clipped like any other; Lightning's AMP plugin refuses to clip fused
+        # optimizers for fp16 and bf16 alike, so the norm clipping is done here for bf16.
+        if gradient_clip_val and gradient_clip_algorithm in (None, "norm") and self.trainer.precision == "bf16-mixed":
+            params = [p for group in optimizer.param_groups for p in group["params"]]
+            torch.nn.utils.clip_grad_norm_(params, gradient_clip_val)
+            return
+        self.clip_gradients(optimizer, gradient_clip_val, gradient_clip_algorithm)
 
     def configure_optimizers(self) -> Any:
         precision = self._trainer.precision if self._trainer else None

@@ -45,11 +45,11 @@ def can_fuse_adamw(params: list[nn.Parameter], precision: str | None) -> bool:
     """Whether AdamW may run as one fused kernel per tensor instead of a dozen small ops.
 
     Same update, several times faster (the ``Trainer`` fuses by default too).
-    Under Lightning's mixed precision (``16-mixed``, ``bf16-mixed``) a fused
-    optimizer is taken to unscale gradients itself, and Lightning refuses to
-    clip its gradients, so the plain (foreach) loop runs there.
+    With fp16 AMP a fused step unscales gradients itself, which Lightning cannot
+    combine with gradient clipping, so the plain (foreach) loop runs there;
+    bf16 autocast has no scaler (``LanguageModelModule`` clips it itself).
     """
-    if precision is not None and (precision in ("16", "bf16") or "mixed" in precision):
+    if precision in ("16", "16-mixed"):
         return False
     return bool(params) and all(p.is_floating_point() and p.device.type in FUSED_ADAMW_DEVICES for p in params)
 
