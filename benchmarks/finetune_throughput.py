@@ -57,9 +57,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
-from torch.utils.data import SequentialSampler  # noqa: E402
-from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback, TrainingArguments  # noqa: E402
+from transformers import DataCollatorForLanguageModeling, TrainerCallback, TrainingArguments  # noqa: E402
 
+from authors_trainer import InBookOrder  # noqa: E402
 from mosaic_exp.app import quiet_libraries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.inject.stage import load_injected  # noqa: E402
@@ -91,21 +91,6 @@ class HFStepTimes(TrainerCallback):
 
     def on_step_end(self, *args: object, **kwargs: object) -> None:
         self.times.append(time.perf_counter())
-
-
-class InBookOrder(Trainer):
-    """The authors' Trainer, reading the chunks in order instead of shuffled, keeping each step's loss
-    (what it would log with logging_steps=1, without changing its arguments)."""
-
-    losses: list[torch.Tensor]
-
-    def _get_train_sampler(self, *args, **kwargs):
-        return SequentialSampler(self.train_dataset)
-
-    def training_step(self, *args, **kwargs):
-        loss = super().training_step(*args, **kwargs)
-        self.losses.append(loss.detach())
-        return loss
 
 
 @dataclass

@@ -37,11 +37,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
-from torch.utils.data import SequentialSampler  # noqa: E402
 from transformers import (  # noqa: E402
-    DataCollatorForLanguageModeling, GPTNeoConfig, GPTNeoForCausalLM, Trainer, TrainerCallback, TrainingArguments,
+    DataCollatorForLanguageModeling, GPTNeoConfig, GPTNeoForCausalLM, TrainerCallback, TrainingArguments,
 )
 
+from authors_trainer import InBookOrder  # noqa: E402
 from mosaic_exp.app import quiet_libraries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.tasks.train import chunk_length, fine_tune  # noqa: E402
@@ -99,18 +99,6 @@ class HFSteps(TrainerCallback):
     def on_step_end(self, *args, **kwargs) -> None:
         sync(self.device)
         self.times.append(time.perf_counter())
-
-
-class InBookOrder(Trainer):
-    """The authors' Trainer reading the chunks in order (theirs shuffles), keeping each step's loss."""
-
-    def _get_train_sampler(self, *args, **kwargs):
-        return SequentialSampler(self.train_dataset)
-
-    def training_step(self, *args, **kwargs):
-        loss = super().training_step(*args, **kwargs)
-        self.losses.append(loss.detach())
-        return loss
 
 
 def run_ours(args, books: dict[str, list[int]], out: str) -> tuple[list[float], list[float]]:
