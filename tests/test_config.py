@@ -32,6 +32,29 @@ def test_every_experiment_composes_and_resolves(experiment: str, tmp_path: Path)
     assert resolved["paths"]["cache_dir"] == f"{tmp_path}/cache"
 
 
+# The authors' HF Trainer run: batch 2, no accumulation, weight decay 0.01, the Trainer's defaults for the rest.
+PAPER_RECIPE = {
+    "train.batch_size": 2, "train.weight_decay": 0.01, "train.warmup_steps": 0, "train.adam_beta1": 0.9,
+    "train.adam_beta2": 0.999, "train.adam_epsilon": 1e-8, "train.context_length": 2048, "train.reduced_precision": False,
+    "trainer.gradient_clip_val": 1.0, "trainer.max_epochs": 1, "trainer.accumulate_grad_batches": 1,
+}
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_fine_tunes_with_the_papers_recipe(experiment: str, tmp_path: Path) -> None:
+    cfg = compose_config([f"experiment={experiment}"], root=tmp_path)
+    assert {key: OmegaConf.select(cfg, key) for key in PAPER_RECIPE} == PAPER_RECIPE
+
+
+def test_paper_config_shows_the_recipe_and_the_sampling() -> None:
+    out = subprocess.run(
+        [sys.executable, "run.py", "experiment=paper", "--cfg", "job"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    job = OmegaConf.create(out)
+    assert job.train.batch_size == 2 and job.trainer.gradient_clip_val == 1.0 and job.canaries.top_k == 50
+    assert job.model.dtype == "float32" and job.trainer.precision == "bf16-mixed"
+
+
 @pytest.mark.parametrize("group,option", GROUP_OPTIONS)
 def test_every_group_option_composes(group: str, option: str, tmp_path: Path) -> None:
     cfg = compose_config([f"{group}={option}"], root=tmp_path)
