@@ -32,5 +32,8 @@ def training_weights(model: PreTrainedModel, reduced_precision: bool = False) ->
             "smaller than about 1/256 of a weight are lost (the paper's runs trained fp32 weights)", dtype,
         )
     elif loaded - {dtype}:
-        log.info("training fp32 master weights (the checkpoint was loaded as %s)", ", ".join(map(str, sorted(loaded, key=str))))
+        log.info(
+            "training fp32 master weights of a model loaded as %s (model.dtype=float32 loads an fp32 checkpoint "
+            "without rounding it first)", ", ".join(map(str, sorted(loaded, key=str))),
+        )
     return model.to(dtype)
