@@ -284,6 +284,14 @@ def _special_ids(tokenizer: PreTrainedTokenizerBase, pad: bool) -> dict[str, int
     return {**ids, "pad_token_id": tokenizer.pad_token_id} if pad else ids
 
 
+def _sizes(tokenizer: PreTrainedTokenizerBase) -> dict[str, int]:
+    """The tiny dimensions, under the argument names most transformers configs share."""
+    return {
+        "vocab_size": len(tokenizer), "hidden_size": HIDDEN, "intermediate_size": INTERMEDIATE,
+        "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
+    }
+
+
 def _gpt_neo(tokenizer: PreTrainedTokenizerBase, context_length: int) -> GPTNeoConfig:
     # Layers alternate global and local attention; the local window is 1/8 of the
     # context, as GPT-Neo's 256 of 2048 (so local attention really is local).
@@ -308,11 +316,7 @@ def _gpt_neo(tokenizer: PreTrainedTokenizerBase, context_length: int) -> GPTNeoC
 def _phi(tokenizer: PreTrainedTokenizerBase, context_length: int) -> PhiConfig:
     # Phi-2: rotary embeddings on 40% of each head, untied output layer, gelu_new.
     return PhiConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        intermediate_size=INTERMEDIATE,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
+        **_sizes(tokenizer),
         max_position_embeddings=context_length,
         hidden_act="gelu_new",
         rope_parameters={"rope_type": "default", "rope_theta": 10_000.0, "partial_rotary_factor": 0.4},
@@ -328,11 +332,7 @@ def _phi(tokenizer: PreTrainedTokenizerBase, context_length: int) -> PhiConfig:
 def _llama2(tokenizer: PreTrainedTokenizerBase, context_length: int) -> LlamaConfig:
     # Llama-2-7B: multi-head attention (no GQA), theta 10k, untied output layer.
     return LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        intermediate_size=INTERMEDIATE,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
+        **_sizes(tokenizer),
         num_key_value_heads=HEADS,
         max_position_embeddings=context_length,
         rms_norm_eps=1e-5,
@@ -356,11 +356,7 @@ def _llama3(tokenizer: PreTrainedTokenizerBase, context_length: int) -> LlamaCon
         "original_max_position_embeddings": max(1, context_length // 16),
     }
     return LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        intermediate_size=INTERMEDIATE,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
+        **_sizes(tokenizer),
         num_key_value_heads=HEADS // 2,
         max_position_embeddings=context_length,
         rms_norm_eps=1e-5,
@@ -375,11 +371,7 @@ def _gemma(tokenizer: PreTrainedTokenizerBase, context_length: int) -> GemmaConf
     # Gemma-2B: multi-query attention, a head_dim that is not hidden/heads,
     # tanh-approximated GELU, tied embeddings, and a pad token in the config.
     return GemmaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        intermediate_size=INTERMEDIATE,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
+        **_sizes(tokenizer),
         num_key_value_heads=1,
         head_dim=32,
         hidden_act="gelu_pytorch_tanh",
@@ -395,11 +387,7 @@ def _roberta(tokenizer: PreTrainedTokenizerBase, context_length: int) -> Roberta
     # Position ids start at pad_token_id + 1, hence two extra position embeddings
     # (roberta-base: 514 for 512 tokens); one token type.
     return RobertaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
-        intermediate_size=INTERMEDIATE,
+        **_sizes(tokenizer),
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         max_position_embeddings=context_length + 2,
@@ -413,11 +401,7 @@ def _roberta(tokenizer: PreTrainedTokenizerBase, context_length: int) -> Roberta
 def _bert(tokenizer: PreTrainedTokenizerBase, context_length: int) -> BertConfig:
     # bert-base-uncased has a pad id but no BOS/EOS ids in its config.
     return BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
-        intermediate_size=INTERMEDIATE,
+        **_sizes(tokenizer),
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         max_position_embeddings=context_length,
