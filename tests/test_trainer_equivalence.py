@@ -151,8 +151,10 @@ def test_fine_tuning_matches_the_authors_trainer(family, books, lr, tmp_path: Pa
     torch.testing.assert_close(torch.tensor(ours_log.losses), torch.tensor(theirs_log.losses), rtol=1e-4, atol=0)
     ours, theirs = ours_model.state_dict(), theirs_model.state_dict()
     assert ours.keys() == theirs.keys()
-    worst = max(float((ours[k].float() - theirs[k].float()).abs().max()) for k in ours)
-    moved = max(float((ours[k].float() - v.float()).abs().max()) for k, v in AutoModelForCausalLM.from_pretrained(model_dir).state_dict().items())
+    worst = max(float((ours[k] - theirs[k]).abs().max()) for k in ours)
+    # The weights moved by more than the tolerance, so agreeing within it is not trivial.
+    initial = AutoModelForCausalLM.from_pretrained(model_dir).state_dict()
+    moved = max(float((ours[k] - initial[k]).abs().max()) for k in ours)
     assert worst <= 1e-4 < moved
 
 
