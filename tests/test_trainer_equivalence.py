@@ -53,7 +53,7 @@ def family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return request.param, build_family(request.param, real_texts(), directory, vocab_size=800, context_length=CONTEXT)
 
 
-def _paper_config(family: str, model_dir: Path, out: Path, lr: float | None = None, *extra: str):
+def _paper_config(family: str, model_dir: Path, out: Path, lr: float | None = None, extra: tuple[str, ...] = ()):
     overrides = [*extra, 
         "experiment=paper", f"model={SETTINGS[family]}", f"model.name_or_path={model_dir}",
         # The paper's GPU trainer, on the CPU in fp32; everything else as experiment=paper has it.
@@ -172,7 +172,7 @@ def test_weight_decay_spares_what_the_trainer_spares(name: str, tmp_path: Path) 
 def test_bf16_autocast_matches_the_trainers_bf16(books, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     """trainer=gpu's bf16 autocast over fp32 weights is the Trainer's ``bf16=True``, clipping included."""
     model_dir = build_family("gpt_neo", real_texts(), tmp_path_factory.mktemp("neo"), vocab_size=800, context_length=CONTEXT)
-    cfg = _paper_config("gpt_neo", model_dir, tmp_path / "ours", None, "trainer.precision=bf16-mixed")
+    cfg = _paper_config("gpt_neo", model_dir, tmp_path / "ours", extra=("trainer.precision=bf16-mixed",))
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     tokenizer.pad_token = tokenizer.eos_token
     ours_model, ours_log = AutoModelForCausalLM.from_pretrained(model_dir), _LightningLog()

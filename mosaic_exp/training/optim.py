@@ -49,7 +49,8 @@ def can_fuse_adamw(params: list[nn.Parameter], precision: str | None) -> bool:
     combine with gradient clipping, so the plain (foreach) loop runs there;
     bf16 autocast has no scaler (``LanguageModelModule`` clips it itself).
     """
-    if precision in ("16", "16-mixed"):
+    # Lightning normalizes its precision names ("16" is "16-mixed").
+    if precision == "16-mixed":
         return False
     return bool(params) and all(p.is_floating_point() and p.device.type in FUSED_ADAMW_DEVICES for p in params)
 
