@@ -7,7 +7,7 @@ See README.md for the config groups and examples.
 import hydra
 from omegaconf import DictConfig
 
-from mosaic_exp.app import run_task
+from mosaic_exp.app import run_cli
 from mosaic_exp.config import register_configs
 
 register_configs()
@@ -15,7 +15,7 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> None:
-    run_task(cfg)
+    run_cli(cfg)
 
 
 if __name__ == "__main__":

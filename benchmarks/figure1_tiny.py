@@ -12,7 +12,7 @@ checks the issue's criteria on the ratio attack:
     MOSAIC_ROOT=/path/with/a/built/tiny/world python benchmarks/figure1_tiny.py [overrides ...]
 
 Finished runs are skipped when the sweep folder already holds them (delete
-`$MOSAIC_ROOT/logs/figure1` to time a full sweep). Not part of the test suite.
+`$MOSAIC_ROOT/outputs/figure1` to time a full sweep). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main() -> None:
     subprocess.run([sys.executable, "run.py", "-m", "experiment=figure1", *sys.argv[1:]], cwd=REPO, env=env, check=True)
     seconds = time.perf_counter() - start
 
-    analysis = root / "logs" / "figure1" / "analysis"
+    analysis = root / "outputs" / "figure1" / "analysis"
     exact = sorted((float(r["setting"]), float(r["auc_mean"])) for r in read(analysis / "auc.csv") if r["family"] == "exact")
     fuzzy = sorted((float(r["setting"]), float(r["auc_mean"])) for r in read(analysis / "auc.csv") if r["family"] != "exact")
     rho = sorted((float(r["setting"]), float(r["rho_mean"])) for r in read(analysis / "rho.csv"))

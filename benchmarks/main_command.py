@@ -3,7 +3,7 @@
 Runs the command once untimed (it builds whatever the cache lacks), then
 `--repeats` times timed, each a fresh process as a user would start it.
 Target: the median within the 3-minute budget (budget / measured >= 1.0).
-Run outputs go to the `logs/` folder of MOSAIC_ROOT; point it at a copy of
+Run outputs go to the `outputs/` folder of MOSAIC_ROOT; point it at a copy of
 a cache you want to keep untouched.
 
     MOSAIC_ROOT=... python benchmarks/main_command.py [--repeats 3] [--threads N] [extra overrides ...]

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+from mosaic_exp.errors import MissingInput, UserError, existing
+from mosaic_exp.fingerprint import FileDigests
 
 # (module, name) pairs a legitimate legacy file may reference.
 ALLOWED = {
@@ -36,7 +39,7 @@ ALLOWED = {
 }
 
 
-class UnsafePickleError(pickle.UnpicklingError):
+class UnsafePickleError(UserError, pickle.UnpicklingError):
     """The pickle references something outside the allow-list."""
 
 
@@ -61,15 +64,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def legacy_fingerprint(path: Optional[str], setting: str, digests: FileDigests) -> dict:
+    """What identifies a legacy pickle in a stage key: where it is and its content."""
+    if not path:
+        raise UserError(f"import_legacy=true needs {setting} (a pickle of the original scripts)")
+    file = existing(path, setting, "file")
+    return {"path": str(file.resolve()), "digest": digests.file(file)}
+
+
 def load_legacy_pickle(path: str | Path) -> Any:
     """Loads a legacy pickle through the allow-list; NumPy values become plain Python."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise FileNotFoundError(f"legacy file {path} does not exist")
+        raise MissingInput(f"legacy file {path} does not exist")
     with path.open("rb") as handle:
         try:
             return _plain(_AllowListUnpickler(handle).load())
         except UnsafePickleError:
             raise
         except Exception as err:
-            raise ValueError(f"{path} is not a readable legacy pickle: {err}") from err
+            raise UserError(f"{path} is not a readable legacy pickle: {err}") from err

@@ -16,12 +16,14 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from mosaic_exp.errors import UserError
+
 log = logging.getLogger(__name__)
 
 RESULTS = "results.json"
 
 
-class ResultsConflict(RuntimeError):
+class ResultsConflict(UserError):
     """The output folder holds results of another configuration."""
 
 

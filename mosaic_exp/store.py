@@ -21,7 +21,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
+
+from mosaic_exp.fingerprint import FileDigests
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ class ArtifactStore:
     def __init__(self, root: str | Path, force: bool = False) -> None:
         self.root = Path(root).expanduser().resolve()
         self.force = force
+        # Content hashes of the local inputs that stage keys fingerprint.
+        self.digests = FileDigests(self.root / "digests")
 
     def path(self, stage: str, spec: Mapping[str, Any]) -> Path:
         return self.root / stage / spec_key(spec)
@@ -93,6 +97,7 @@ class ArtifactStore:
         key = spec_key(spec)
         final = self.root / stage / key
         final.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned(final.parent)
         with FileLock(str(final.parent / f".{key}.lock")):
             if self.is_complete(final) and not self.force:
                 log.info("%s: reusing %s", stage, final)
@@ -121,6 +126,29 @@ class ArtifactStore:
         """Drops temporary directories of crashed builds; we hold the lock."""
         for stale in final.parent.glob(f".{final.name}.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        for stale in final.parent.glob(f".{final.name}.old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    def _remove_abandoned(self, stage_dir: Path) -> None:
+        """Drops the temporaries of killed builds of any key of this stage.
+
+        A build holds its key's lock while its temporary exists, so a
+        temporary whose lock we can take at once belongs to a dead builder.
+        """
+        keys = {p.name[1:].split(".", 1)[0] for p in stage_dir.glob(".*.tmp-*")} | {
+            p.name[1:].split(".", 1)[0] for p in stage_dir.glob(".*.old-*")
+        }
+        for key in keys:
+            lock = FileLock(str(stage_dir / f".{key}.lock"))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                continue  # a live build of that key
+            try:
+                log.info("%s: removing what a killed build of %s left", stage_dir.name, key)
+                self._remove_leftovers(stage_dir / key)
+            finally:
+                lock.release()
 
     @staticmethod
     def _replace(tmp: Path, final: Path) -> None:

@@ -68,8 +68,11 @@ def test_fuzzy_runs_need_an_exact_sweep(tmp_path: Path) -> None:
         _write_results(tmp_path, f"e{nu}", "m", 1, {"name": "exact", "nrep": nu}, 0.5 + 0.05 * nu)
     with pytest.raises(ValueError, match="complete exact sweep"):
         rho_table(run_records([tmp_path]))
-    with pytest.raises(FileNotFoundError, match="no results.json"):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no results.json below"):
         run_records([tmp_path / "empty"])
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        run_records([tmp_path / "missing"])
 
 
 def test_family_names() -> None:

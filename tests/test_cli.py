@@ -27,7 +27,7 @@ def test_prepare_builds_then_reuses(tmp_path: Path) -> None:
         assert f"{stage}: reusing" in second.stdout + second.stderr
         assert len(list((tmp_path / "cache" / stage).glob("*/COMPLETE.json"))) == 1
     assert "training" not in second.stdout + second.stderr
-    run_dirs = list((tmp_path / "logs" / "prepare" / "runs").iterdir())
+    run_dirs = list((tmp_path / "outputs" / "prepare" / "runs").iterdir())
     assert len(run_dirs) == 2 and all((d / ".hydra" / "config.yaml").is_file() for d in run_dirs)
 
 

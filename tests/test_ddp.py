@@ -11,6 +11,7 @@ from pathlib import Path
 
 import lightning as L
 import pytest
+from conftest import REPO, compose_config
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -18,11 +19,10 @@ from omegaconf import open_dict
 from transformers import AutoTokenizer
 
 from mosaic_exp.config.compose import CONF_DIR
+from mosaic_exp.errors import UserError
 from mosaic_exp.inject.stage import load_injected
 from mosaic_exp.training.chunks import book_chunks
 from mosaic_exp.training.distributed import check_process_launch
-
-from conftest import REPO, compose_config
 
 TABLE_HEADER = "attack          AUC"
 
@@ -63,7 +63,7 @@ def _ddp_trainer() -> L.Trainer:
 
 
 def test_ddp_refuses_to_rerun_a_python_caller() -> None:
-    with pytest.raises(RuntimeError, match="python run.py"):
+    with pytest.raises(UserError, match="python run.py"):
         check_process_launch(_ddp_trainer())
     check_process_launch(L.Trainer(accelerator="cpu", devices=1, logger=False))
 
@@ -75,7 +75,7 @@ def test_ddp_refuses_a_local_multirun_but_not_processes_started_outside(monkeypa
         cfg.hydra.mode = RunMode.MULTIRUN
     HydraConfig.instance().set_config(cfg)
     try:
-        with pytest.raises(RuntimeError, match="multirun"):
+        with pytest.raises(UserError, match="multirun"):
             check_process_launch(_ddp_trainer())
         # With LOCAL_RANK set (SLURM, torchrun), Lightning starts nothing itself.
         monkeypatch.setenv("LOCAL_RANK", "0")

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from mosaic_exp.data.stage import load_books
-from mosaic_exp.inject.inject import Piece, inject_book, mark_token_exact
+from mosaic_exp.inject.fidelity import measure_text_copies
+from mosaic_exp.inject.inject import Piece, inject_book
 from mosaic_exp.inject.stage import MANIFEST, load_injected
 from mosaic_exp.models.loading import load_tokenizer
 from mosaic_exp.perturb.stage import load_variations
@@ -61,11 +62,13 @@ def test_token_exact_marks(smoke_models) -> None:
     piece_text = " shou trai bra"
     tokens = tokenizer.encode(piece_text, add_special_tokens=False)
     text, insertions = inject_book(BOOK, [Piece(piece_text, tokens, 0, "reference")], np.random.default_rng(1), 0, "b")
-    mark_token_exact(text, insertions, tokenizer)
+    measure_text_copies(text, insertions, tokenizer)
     assert insertions[0].token_exact is True
+    assert (insertions[0].token_distance, insertions[0].differences) == (0, "none")
     insertions[0].tokens = tokens[::-1]
-    mark_token_exact(text, insertions, tokenizer)
+    measure_text_copies(text, insertions, tokenizer)
     assert insertions[0].token_exact is False
+    assert insertions[0].token_distance > 0 and insertions[0].differences in ("edge", "inside")
 
 
 def test_injection_stage(smoke_root: Path) -> None:
@@ -84,6 +87,8 @@ def test_injection_stage(smoke_root: Path) -> None:
     summary = json.loads((artifacts["inject"].path / MANIFEST).read_text())["summary"]
     assert summary["copies"] == len(insertions)
     assert summary["token_exact"] == sum(bool(i.token_exact) for i in insertions) > 0
+    assert summary["mode"] == "text" and all(i.unit == "chars" and i.token_distance is not None for i in insertions)
+    assert "input_ids" not in books.column_names
 
 
 def test_fewer_books_than_members_fails_clearly(smoke_root: Path) -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 import transformers
+from conftest import compose_config
 from tokenizers import Tokenizer
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.models.loading import load_causal_lm, load_masked_lm
 from mosaic_exp.world.tokenizer import causal_tokenizer, masked_tokenizer, train_bpe
-
-from conftest import compose_config
 
 TOY = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
 
@@ -83,7 +83,7 @@ def test_paper_models_load_by_hub_id_from_the_offline_cache(group, option, confi
 
 def test_missing_model_offline_explains_what_to_do(tmp_path: Path) -> None:
     cfg = compose_config(["model=gpt_neo_1.3b", f"model.cache_dir={tmp_path / 'empty'}"], root=tmp_path)
-    with pytest.raises(OSError, match="HF_HUB_OFFLINE"):
+    with pytest.raises(UserError, match=r"(?s)model.name_or_path=EleutherAI/gpt-neo-1.3B: cannot load it.*HF_HUB_OFFLINE.*hf download"):
         load_causal_lm(cfg.model)
 
 

@@ -13,7 +13,7 @@ def test_task_neardup_writes_tables_and_figures(tmp_path: Path) -> None:
     out = run(["task=neardup", "neardup.buckets=[3,12]", "neardup.corpus.n_documents=30",
                "neardup.corpus.document_length=500", "neardup.ngram_sizes=[10,50,100]"], tmp_path, timeout=240)
     assert out.returncode == 0, out.stderr
-    (run_dir,) = (tmp_path / "logs" / "neardup" / "runs").iterdir()
+    (run_dir,) = (tmp_path / "outputs" / "neardup" / "runs").iterdir()
     results = run_dir / "neardup"
     for name in ("cumulative", "hamming_vs_levenshtein", "ngram_survival"):
         assert (results / f"{name}.png").stat().st_size > 10_000

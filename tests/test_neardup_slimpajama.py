@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zstandard
-
 from conftest import compose_config
+
+from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.neardup.slimpajama import SlimPajamaCorpus
 from mosaic_exp.neardup.stages import build_study
 from mosaic_exp.store import ArtifactStore
@@ -144,7 +145,7 @@ def test_bad_existing_parts_are_clear_errors(tmp_path: Path) -> None:
     (parts / "a.train.size").write_bytes(np.array([0, 8], dtype="<u8").tobytes())  # ends before the file does
     corpus = SlimPajamaCorpus(str(tmp_path), parts_dir=str(parts))
     with pytest.raises(ValueError, match="holds 1 parts but neardup.n_parts=2"):
-        corpus.fingerprint(0, 2)
+        corpus.fingerprint(0, 2, FileDigests(None))
     with pytest.raises(ValueError, match="part 0 .* is not a valid 2-byte part"):
         corpus.write_part(0, 1, tmp_path)
     (parts / "a.train.size").unlink()

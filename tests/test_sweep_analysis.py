@@ -32,7 +32,7 @@ FIGURE1 = {("exact", nu) for nu in range(1, 11)} | {("replace", r) for r in PAPE
 def _multirun_config(sweep_dir: Path, root: Path) -> DictConfig:
     """The config Hydra hands to ``on_multirun_end``: the primary config with its ``hydra`` node."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=[f"paths.root_dir={root}", f"hydra.sweep.dir={sweep_dir}"],
+        return compose("config", overrides=[f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", f"hydra.sweep.dir={sweep_dir}"],
                        return_hydra_config=True)
 
 
@@ -63,13 +63,27 @@ def test_sweep_without_results_is_skipped(tmp_path: Path, caplog: pytest.LogCapt
     assert sorted(p.name for p in (tmp_path / "sweep").iterdir()) == ["0"]
 
 
-def test_failed_analysis_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_sweep_without_exact_runs_is_analysed_cleanly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write_sweep(tmp_path / "sweep", seeds=(1,), exact=(), tables=False)
-    _analyze_sweep(tmp_path / "sweep", tmp_path)
-    assert "analysis of sweep" in caplog.text and "failed" in caplog.text
-    assert f"python run.py task=analyze 'analysis.inputs=[{tmp_path / 'sweep'}]'" in caplog.text
-    assert "complete exact sweep" in caplog.text
+    with caplog.at_level(logging.INFO):
+        _analyze_sweep(tmp_path / "sweep", tmp_path)
+    assert "failed" not in caplog.text and not any(r.exc_info for r in caplog.records)
+    (line,) = [r.getMessage() for r in caplog.records if "no rho" in r.getMessage()]
+    assert "perturbation=exact nrep=1,2" in line
+    assert "sweep" in caplog.text and "analysed" in caplog.text
     assert (tmp_path / "sweep" / "analysis" / "auc.csv").is_file()
+
+
+def test_failed_analysis_is_logged_not_raised(tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch) -> None:
+    write_sweep(tmp_path / "sweep", seeds=(1,), tables=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the analysis")
+
+    monkeypatch.setattr("mosaic_exp.analysis.report.analyze_inputs", broken)
+    _analyze_sweep(tmp_path / "sweep", tmp_path)
+    assert "analysis of sweep" in caplog.text and "failed" in caplog.text and "a bug in the analysis" in caplog.text
+    assert f"python run.py task=analyze 'analysis.inputs=[{tmp_path / 'sweep'}]'" in caplog.text
 
 
 def _expand_multirun(overrides: list[str], root: Path) -> tuple[DictConfig, list[list[str]], Callable]:
@@ -77,7 +91,7 @@ def _expand_multirun(overrides: list[str], root: Path) -> tuple[DictConfig, list
     launches, and a function composing a job's config from its overrides."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
-        primary = loader.load_configuration("config", [f"paths.root_dir={root}", *overrides], RunMode.MULTIRUN)
+        primary = loader.load_configuration("config", [f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", *overrides], RunMode.MULTIRUN)
         params = [f"{k}={v}" for k, v in primary.hydra.sweeper.params.items()]
         parsed = OverridesParser.create(config_loader=loader).parse_overrides([*params, *primary.hydra.overrides.task])
         (jobs,) = BasicSweeper.split_arguments(parsed, None)
@@ -100,7 +114,7 @@ def test_figure1_is_the_papers_eighteen_runs_in_fixed_folders(tmp_path: Path) ->
     assert all(job.task.name == "train" for job in jobs)
     replace = {(job.perturbation.strategy.value, job.perturbation.topk) for job in jobs if job.perturbation.name == "replace"}
     assert replace == {("mlm", 5)}
-    sweep_dir = tmp_path / "logs" / "figure1"
+    sweep_dir = tmp_path / "outputs" / "figure1"
     assert primary.hydra.sweep.dir == str(sweep_dir)
     run_dirs = {_point(job): _run_dir(job) for job in jobs}
     assert run_dirs[("exact", 3)] == sweep_dir / "tiny" / "seed42" / "nu3"
@@ -127,7 +141,7 @@ def test_figure1_multirun_ends_with_its_analysis(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    sweep_dir = tmp_path / "logs" / "figure1"
+    sweep_dir = tmp_path / "outputs" / "figure1"
     runs = sorted(p.parent.relative_to(sweep_dir) for p in sweep_dir.rglob("results.json"))
     assert runs == [Path("tiny") / "seed3" / point for point in ("R10", "nu1", "nu2", "nu3")]
     rho_rows = (sweep_dir / "analysis" / "rho.csv").read_text().splitlines()

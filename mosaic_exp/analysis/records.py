@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
+from mosaic_exp.errors import MissingInput, UserError, existing
 from mosaic_exp.legacy import load_legacy_pickle
 
 EXACT = "exact"
@@ -16,7 +17,7 @@ Scalar = Union[str, int, float, bool]
 # The authors' attack names, in ours.
 _ATTACK_NAMES = {"minkprob": "min_k"}
 _LEGACY_FILE = re.compile(
-    r"^(?P<kind>nrep|R)_aucs_(?P<model>.+?)_(?P<what>exactduplicates|nearduplicates(?:_(?!topk)[a-z]+)*(?:_topk\d+)?)_.*_seed(?P<seed>\d+)_(?P<lr>lr[0-9a-z.]+)\.pickle$"
+    r"^(?P<kind>nrep|R)_aucs_(?P<model>.+?)_(?P<what>exactduplicates|nearduplicates(?:_(?!topk)[a-z]+)*(?:_topk\d+)?)_.*_seed(?P<seed>\d+)_(?P<lr>lr[0-9a-z.+-]+)\.pickle$"
 )
 # Which field a sweep varies, per perturbation family; the other fields name the family.
 _SWEPT = {"exact": "nrep", "replace": "R", "insert": "n_insert", "scattered": "ngram", "shuffle": "kendall_tau", "paraphrase": "n_variations"}
@@ -51,7 +52,7 @@ def family_label(kind: str, params: Iterable[tuple[str, Scalar]]) -> str:
 def swept_field(kind: str) -> str:
     """The perturbation field a sweep of this family varies (``nrep``, ``R``, ``n_insert``, ...)."""
     if kind not in _SWEPT:
-        raise ValueError(f"unknown perturbation {kind!r}; known: {sorted(_SWEPT)}")
+        raise UserError(f"unknown perturbation {kind!r}; known: {sorted(_SWEPT)}")
     return _SWEPT[kind]
 
 
@@ -72,11 +73,11 @@ def run_records(directories: Iterable[str | Path]) -> list[AUCRecord]:
     """Every ``results.json`` below the given folders (a sweep folder, or several)."""
     records = []
     for directory in directories:
-        files = sorted(Path(directory).expanduser().rglob("results.json"))
+        files = sorted(existing(directory, "analysis.inputs", "folder").rglob("results.json"))
         if not files:
-            raise FileNotFoundError(f"no results.json below {directory}")
+            raise MissingInput(f"analysis.inputs: no results.json below {directory} (no run there has finished)")
         for file in files:
-            results = json.loads(file.read_text())
+            results = _read_results(file)
             kind, params = family_params(results["perturbation"])
             family, setting = family_of(results["perturbation"])
             for attack, metrics in results["attacks"].items():
@@ -86,16 +87,33 @@ def run_records(directories: Iterable[str | Path]) -> list[AUCRecord]:
     return records
 
 
+def _read_results(file: Path) -> dict:
+    try:
+        results = json.loads(file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UserError(
+            f"{file} is not valid JSON ({err}); runs write it atomically, so it was changed by hand or damaged: "
+            "restore it, or move its run folder out of analysis.inputs"
+        ) from None
+    missing = [k for k in ("perturbation", "attacks", "model", "seed") if k not in results]
+    if missing:
+        raise UserError(f"{file} has no {', '.join(missing)}: not the results.json of a task=train run")
+    return results
+
+
 def legacy_records(directory: str | Path) -> list[AUCRecord]:
     """The authors' published AUC pickles (``nrep_aucs_*`` exact, ``R_aucs_*`` fuzzy)."""
     records = []
-    files = sorted(Path(directory).expanduser().glob("*.pickle"))
+    files = sorted(existing(directory, "analysis.legacy_dir", "folder").glob("*.pickle"))
     if not files:
-        raise FileNotFoundError(f"no .pickle files in {directory}")
+        raise MissingInput(f"analysis.legacy_dir={directory} holds no .pickle files")
     for file in files:
         match = _LEGACY_FILE.match(file.name)
         if match is None:
-            raise ValueError(f"{file.name}: not an AUC file name of the original scripts (nrep_aucs_* or R_aucs_*)")
+            raise UserError(
+                f"{file.name}: not an AUC file name of the original scripts: expected "
+                "nrep_aucs_<model>_exactduplicates_..._seed<N>_lr<LR>.pickle or R_aucs_<model>_nearduplicates_..._seed<N>_lr<LR>.pickle"
+            )
         family = EXACT if match["kind"] == "nrep" else match["what"]
         kind, params = (EXACT, ()) if family == EXACT else (REPLACE, _legacy_params(family))
         for setting, attacks in load_legacy_pickle(file).items():

@@ -14,8 +14,9 @@ from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_k
 from mosaic_exp.analysis.figures import file_stem, plot_auc_vs_nu, plot_equivalence, plot_rho_vs_r
 from mosaic_exp.analysis.io import write_csv
 from mosaic_exp.analysis.records import REPLACE, AUCRecord, legacy_records, run_records
-from mosaic_exp.analysis.tables import SWEEP_TABLES, auc_table, rho_table, sweep_table
+from mosaic_exp.analysis.tables import SWEEP_TABLES, NoExactSweep, auc_table, rho_table, sweep_table
 from mosaic_exp.analysis.text import format_grid, format_rho
+from mosaic_exp.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,11 @@ def analyze_inputs(
     inputs: Sequence[str | Path], legacy_dir: Optional[str | Path], attack: str, out: str | Path
 ) -> dict[str, list[dict]]:
     """Reads run folders (``results.json`` below them) and/or the authors' AUC pickles, then ``write_analysis``."""
+    if not inputs and not legacy_dir:
+        raise UserError("nothing to analyze: set analysis.inputs=[FOLDER, ...] and/or analysis.legacy_dir=FOLDER")
     records = run_records(inputs) if inputs else []
     if legacy_dir:
         records += legacy_records(legacy_dir)
-    if not records:
-        raise ValueError("nothing to analyze: set analysis.inputs=[FOLDER, ...] and/or analysis.legacy_dir=FOLDER")
     return write_analysis(records, Path(out), attack)
 
 
@@ -36,17 +37,17 @@ def write_analysis(records: list[AUCRecord], out: Path, attack: str) -> dict[str
     """Writes every table and figure the records allow to ``out`` and returns the tables.
 
     ``auc.csv`` is always written. ρ needs the exact sweep (ν = 1, 2, …) of the
-    same model and seed; when no fuzzy run has one, everything else is still
-    written and the ``ValueError`` saying so is raised at the end.
+    same model and seed; without one, everything else is written and one line
+    says what ρ would need: a sweep of fuzzy runs alone is a normal sweep.
     """
     out.mkdir(parents=True, exist_ok=True)
     tables = {"auc": auc_table(records)}
     write_csv(out / "auc.csv", tables["auc"])
-    failure: Optional[ValueError] = None
     try:
         tables["rho"] = rho_table(records, attack)
-    except ValueError as err:
-        failure, tables["rho"] = err, []
+    except NoExactSweep as err:
+        tables["rho"] = []
+        log.warning("no rho: %s; add one (perturbation=exact nrep=1,2,...,10 with the same model and seed) for rho", err)
     if tables["rho"]:
         write_csv(out / "rho.csv", tables["rho"])
         print(format_rho(tables["rho"]), end="\n\n")
@@ -57,9 +58,8 @@ def write_analysis(records: list[AUCRecord], out: Path, attack: str) -> dict[str
             write_csv(out / f"{table.name}.csv", rows)
             print(format_grid(rows, table), end="\n\n")
     figures = _figures(records, tables, attack, out)
-    log.info("analysis in %s: %d tables, %d figure files", out, len(tables), len(figures))
-    if failure is not None:
-        raise failure
+    written = sum(1 for rows in tables.values() if rows)
+    log.info("analysis in %s: %d tables, %d figure files", out, written, len(figures))
     return tables
 
 

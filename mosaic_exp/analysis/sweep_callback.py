@@ -30,6 +30,7 @@ class AnalyzeSweep(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Imported here: Hydra builds its callbacks for every run, most of which never plot.
         from mosaic_exp.analysis.report import analyze_inputs, has_results
+        from mosaic_exp.errors import UserError
 
         sweep_dir = Path(config.hydra.sweep.dir)
         if not has_results([sweep_dir]):
@@ -39,6 +40,9 @@ class AnalyzeSweep(Callback):
         attack = config.analysis.attack
         try:
             analyze_inputs([sweep_dir], None, attack, out)
+        except UserError as err:
+            log.warning("analysis of sweep %s stopped: %s", sweep_dir, err)
+            return
         except Exception:  # noqa: BLE001 (any failure here must not hide the finished sweep)
             log.exception(
                 "analysis of sweep %s failed (tables and figures written so far are in %s); rerun it with\n"

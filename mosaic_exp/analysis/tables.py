@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from mosaic_exp.analysis.records import EXACT, AUCRecord, family_label
+from mosaic_exp.errors import UserError
 from mosaic_exp.metrics.rho import rho
 
 log = logging.getLogger(__name__)
+
+
+class NoExactSweep(UserError):
+    """Fuzzy runs without the exact sweep (nu = 1, 2, ...) that their rho is read from."""
 
 
 def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
@@ -60,7 +65,7 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
     for (model, seed), reason in skipped.items():
         log.warning("model %s seed %s: no rho, the exact curve is incomplete (%s)", model, seed, reason)
     if fuzzy and not values:
-        raise ValueError(
+        raise NoExactSweep(
             f"no fuzzy run has a complete exact sweep (nu = 1, 2, ..., at least 3) of the same model and seed "
             f"for attack {attack!r}"
         )

@@ -11,6 +11,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.filters import REASONS, CanaryFilter
+from mosaic_exp.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class SamplingReport:
         return self.accepted / self.seconds if self.seconds else 0.0
 
 
-class NotEnoughCanaries(RuntimeError):
+class NotEnoughCanaries(UserError):
     """Raised when ``max_draws`` samples did not yield the requested count."""
 
     def __init__(self, message: str, accepted: list[Canary], report: SamplingReport) -> None:
@@ -92,37 +93,63 @@ def draw_canaries(
     accepted: list[Canary] = []
     start = time.perf_counter()
     rejected_before = dict(filt.rejected)
+
+    def rejected() -> dict[str, int]:
+        return {r: filt.rejected[r] - rejected_before.get(r, 0) for r in REASONS}
+
     next_log = time.perf_counter() + 10
-    while len(accepted) < count:
-        if report.drawn >= max_draws:
-            break
+    hopeless = False
+    while len(accepted) < count and report.drawn < max_draws and not hopeless:
         text, has_eos = next(samples)
         report.drawn += 1
         tokens = filt.offer(text, has_eos)
         if tokens is not None:
             accepted.append(Canary(tokens=tokens, text=target.decode(tokens)))
         if time.perf_counter() > next_log:
-            log.info("%s: %d/%d accepted after %d samples", label, len(accepted), count, report.drawn)
+            log.info("%s: %d/%d accepted after %d samples; rejected %s", label, len(accepted), count, report.drawn, rejected())
             next_log = time.perf_counter() + 10
+        if report.drawn % CHECK_EVERY == 0:
+            hopeless = cannot_finish(len(accepted), report.drawn, count, max_draws)
     report.seconds = time.perf_counter() - start
     report.accepted = len(accepted)
-    report.rejected = {r: filt.rejected[r] - rejected_before.get(r, 0) for r in REASONS}
+    report.rejected = rejected()
     log.info(
         "%s: %d accepted of %d samples in %.1f s; rejected %s",
         label, report.accepted, report.drawn, report.seconds, report.rejected,
     )
     if len(accepted) < count:
         reason = max(report.rejected, key=report.rejected.get)
-        hints = {
-            "eos": "sample fewer tokens (canaries.max_new_tokens) or use a generator that rarely ends early",
-            "too_short": "raise canaries.max_new_tokens",
-            "roundtrip": "the target tokenizer re-splits many tokens; check generator/model tokenizers",
-            "jaccard": "raise canaries.max_jaccard or ask for fewer canaries",
-        }
+        when = (
+            f"stopped after {report.drawn} samples: at this rate canaries.max_draws={max_draws} cannot give {count}"
+            if hopeless
+            else f"after canaries.max_draws={max_draws} samples"
+        )
         raise NotEnoughCanaries(
-            f"{label}: only {len(accepted)} of {count} canaries after canaries.max_draws={max_draws} samples; "
-            f"most rejections were '{reason}' ({report.rejected[reason]} of {report.drawn}): {hints[reason]}",
+            f"{label}: only {len(accepted)} of {count} canaries {when}; most rejections were "
+            f"'{reason}' ({report.rejected[reason]} of {report.drawn}): {HINTS[reason]}",
             accepted,
             report,
         )
     return accepted, report
+
+
+# How to get past each rejection reason.
+HINTS = {
+    "eos": "sample fewer tokens (canaries.max_new_tokens) or use a generator that rarely ends early",
+    "too_short": "raise canaries.max_new_tokens",
+    "roundtrip": "the target tokenizer re-splits many tokens; check generator/model tokenizers",
+    "jaccard": "raise canaries.max_jaccard or ask for fewer canaries",
+}
+# Samples between checks of whether the run can still succeed, and before the first one.
+CHECK_EVERY = 100
+FIRST_CHECK = 300
+
+
+def cannot_finish(accepted: int, drawn: int, count: int, max_draws: int) -> bool:
+    """Whether even an optimistic rate (3 more acceptances than seen) gives fewer than ``count`` by ``max_draws``.
+
+    Acceptance only falls as the Jaccard filter sees more accepted canaries,
+    so the early rate is an upper bound and stopping on it never gives up on
+    a run that would have succeeded in expectation.
+    """
+    return drawn >= FIRST_CHECK and (accepted + 3) * max_draws / drawn < count

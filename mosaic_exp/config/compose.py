@@ -19,6 +19,6 @@ def compose_config(overrides: Sequence[str] = (), root: str | Path | None = None
     Without ``root`` the ``paths`` group needs Hydra's runtime (``paths.output_dir``).
     """
     register_configs()
-    paths = [] if root is None else [f"paths.root_dir={root}", f"paths.output_dir={root}/output"]
+    paths = [] if root is None else [f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", f"paths.output_dir={root}/output"]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         return compose("config", overrides=[*paths, *overrides])

@@ -17,6 +17,8 @@ from typing import Any, List, Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
+from mosaic_exp.config.ranges import bounded
+
 
 class DType(str, Enum):
     """Weights' dtype when a model is loaded; ``auto`` keeps the checkpoint's."""
@@ -68,9 +70,9 @@ class LMConfig:
     dtype: DType = DType.auto
     trust_remote_code: bool = False
     # Longest context used for training and scoring; None = the model's maximum.
-    max_length: Optional[int] = None
+    max_length: Optional[int] = bounded(None, ge=2)
     # Fine-tuning learning rate the paper used for this model (targets only).
-    lr: Optional[float] = None
+    lr: Optional[float] = bounded(None, gt=0)
 
 
 @dataclass
@@ -79,18 +81,18 @@ class CorpusConfig:
 
     _target_: str = MISSING
     # Books that receive canaries (paper: 100, one per member canary).
-    n_books: int = 100
+    n_books: int = bounded(100, ge=1)
     seed: int = 0
 
 
 @dataclass
 class SyntheticCorpusConfig(CorpusConfig):
     _target_: str = "mosaic_exp.data.synthetic.SyntheticCorpus"
-    n_pretrain_books: int = 300
-    words_per_book: int = 2000
-    lexicon_size: int = 3000
+    n_pretrain_books: int = bounded(300, ge=0)
+    words_per_book: int = bounded(2000, ge=1)
+    lexicon_size: int = bounded(3000, ge=2)
     zipf_exponent: float = 1.1
-    successors_per_word: int = 24
+    successors_per_word: int = bounded(24, ge=1)
     mean_sentence_words: float = 12.0
     mean_paragraph_sentences: float = 5.0
 
@@ -100,7 +102,7 @@ class TextDirCorpusConfig(CorpusConfig):
     _target_: str = "mosaic_exp.data.text_dir.TextDirCorpus"
     path: str = MISSING
     # Books beyond n_books kept for tiny-world pretraining; None keeps all.
-    max_pretrain_books: Optional[int] = None
+    max_pretrain_books: Optional[int] = bounded(None, ge=0)
 
 
 @dataclass
@@ -113,35 +115,35 @@ class GutenbergCorpusConfig(CorpusConfig):
     text_field: str = "text"
     # Column holding a stable book id; None uses the row index.
     id_field: Optional[str] = None
-    max_pretrain_books: Optional[int] = 200
+    max_pretrain_books: Optional[int] = bounded(200, ge=0)
 
 
 @dataclass
 class TokenizerConfig:
-    vocab_size: int = 4096
-    min_frequency: int = 2
+    vocab_size: int = bounded(4096, gt=261, le=65535, hint="256 bytes and 5 special tokens, ids stored as uint16")
+    min_frequency: int = bounded(2, ge=1)
 
 
 @dataclass
 class ArchConfig:
     """Size of a tiny transformer (GPT-NeoX causal LM or RoFormer masked LM)."""
 
-    hidden_size: int = 128
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 512
+    hidden_size: int = bounded(128, ge=1)
+    num_layers: int = bounded(4, ge=1)
+    num_heads: int = bounded(4, ge=1)
+    intermediate_size: int = bounded(512, ge=1)
     # Tokens per training example, special tokens included.
-    context_length: int = 256
+    context_length: int = bounded(256, ge=2)
 
 
 @dataclass
 class PretrainConfig:
-    max_steps: int = 300
-    batch_size: int = 16
-    lr: float = 3e-3
-    weight_decay: float = 0.01
-    warmup_steps: int = 30
-    val_fraction: float = 0.05
+    max_steps: int = bounded(300, ge=1)
+    batch_size: int = bounded(16, ge=1)
+    lr: float = bounded(3e-3, gt=0)
+    weight_decay: float = bounded(0.01, ge=0)
+    warmup_steps: int = bounded(30, ge=0)
+    val_fraction: float = bounded(0.05, ge=0, lt=1)
     accelerator: str = "cpu"
 
 
@@ -155,7 +157,7 @@ class TinyWorldConfig:
     mlm: ArchConfig = field(default_factory=lambda: ArchConfig(num_layers=2, context_length=128))
     causal_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
     mlm_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
-    mlm_probability: float = 0.15
+    mlm_probability: float = bounded(0.15, gt=0, lt=1)
     progress_bar: bool = True
 
 
@@ -164,27 +166,27 @@ class CanariesConfig:
     """Reference canaries sampled from the generator (paper: 100 + 100 of 100 tokens)."""
 
     # Tokens of the *target* tokenizer in every canary.
-    length: int = 100
-    n_members: int = 100
-    n_non_members: int = 100
+    length: int = bounded(100, ge=2)
+    n_members: int = bounded(100, ge=1)
+    n_non_members: int = bounded(100, ge=1)
     # Members and non-members are sampled with these seeds; a paper seed draws new canaries
     # (the authors' seeds s = 1..5 sampled members with s and non-members with 10 s).
     member_seed: int = 42
     # None = 10 * member_seed.
     non_member_seed: Optional[int] = None
     # Reject a sample whose token set has Jaccard similarity above this with an accepted canary.
-    max_jaccard: float = 0.2
-    temperature: float = 1.0
+    max_jaccard: float = bounded(0.2, ge=0, le=1)
+    temperature: float = bounded(1.0, gt=0, hint="canaries are sampled; set it through the top-level temperature")
     # Sampling filters: the authors' generate() ran with the library default of its time, top-k 50.
     # 0 turns top-k off; top_p < 1 adds nucleus sampling.
-    top_k: int = 50
-    top_p: float = 1.0
-    batch_size: int = 64
+    top_k: int = bounded(50, ge=0, hint="0 samples from the whole vocabulary")
+    top_p: float = bounded(1.0, gt=0, le=1)
+    batch_size: int = bounded(64, ge=1)
     # Generator tokens per sample (a sample that contains EOS is rejected); None = length + 24,
     # the authors' max_length of length + 25 with the BOS prompt.
-    max_new_tokens: Optional[int] = None
+    max_new_tokens: Optional[int] = bounded(None, ge=1)
     # Stop with an error after this many samples per set.
-    max_draws: int = 20000
+    max_draws: int = bounded(20000, ge=1)
     # With import_legacy=true: the original scripts' pickles (lists of token lists).
     legacy_members: Optional[str] = None
     legacy_non_members: Optional[str] = None
@@ -197,7 +199,7 @@ class PerturbationConfig:
     _target_: str = MISSING
     name: str = MISSING
     # Variations per member canary (paper: 9, so 10 copies with the reference).
-    n_variations: int = 9
+    n_variations: int = bounded(9, ge=0)
     seed: int = 0
     # With import_legacy=true: the original scripts' variations pickle.
     legacy_variations: Optional[str] = None
@@ -209,14 +211,14 @@ class ReplaceConfig(PerturbationConfig):
     name: str = "replace"
     R: int = 10
     strategy: Strategy = Strategy.mlm
-    topk: int = 10
+    topk: int = bounded(10, ge=1)
     same_indices: bool = False
     uniform_spread: bool = False
     # Masked copies per MLM forward pass. On a CPU, batches whose activations
     # stay in cache are at least as fast as large ones (tiny MLM, 10,000
     # copies: 5.25 s at 64, 5.28 s at 256; short alternating runs favoured 64
     # by up to 25%); on a GPU, raise it (e.g. 512 for roberta-base).
-    mlm_batch_size: int = 64
+    mlm_batch_size: int = bounded(64, ge=1)
 
 
 @dataclass
@@ -224,8 +226,8 @@ class InsertConfig(PerturbationConfig):
     _target_: str = "mosaic_exp.perturb.insert.Insert"
     name: str = "insert"
     # After every `every` tokens insert `n_insert` random tokens (paper: n, X).
-    every: int = 10
-    n_insert: int = 1
+    every: int = bounded(10, ge=1)
+    n_insert: int = bounded(1, ge=1)
 
 
 @dataclass
@@ -233,7 +235,7 @@ class ScatteredConfig(PerturbationConfig):
     _target_: str = "mosaic_exp.perturb.insert.Scattered"
     name: str = "scattered"
     # The canary is cut into n-grams of this size, each inserted on its own.
-    ngram: int = 10
+    ngram: int = bounded(10, ge=1)
 
 
 @dataclass
@@ -241,9 +243,9 @@ class ShuffleConfig(PerturbationConfig):
     _target_: str = "mosaic_exp.perturb.shuffle.Shuffle"
     name: str = "shuffle"
     # Size of the n-gram blocks that are permuted.
-    block: int = 5
+    block: int = bounded(5, ge=1)
     # Target normalized Kendall-tau distance between the copy's and the canary's TOKEN positions (as the paper measures).
-    kendall_tau: float = 0.5
+    kendall_tau: float = bounded(0.5, ge=0, le=1)
 
 
 @dataclass
@@ -257,7 +259,7 @@ class ExactConfig(PerturbationConfig):
     _target_: str = "mosaic_exp.perturb.exact.Exact"
     name: str = "exact"
     # Total identical copies, the reference included (paper: 1..10).
-    nrep: int = 10
+    nrep: int = bounded(10, ge=1)
 
 
 @dataclass
@@ -268,11 +270,11 @@ class ParaphraserConfig:
         "Paraphrase the following text {n} times. Keep its meaning and length. "
         "Answer with a numbered list (1. ... 2. ...) and nothing else.\n\nText: {text}"
     )
-    temperature: float = 1.0
-    top_p: float = 0.9
-    max_new_tokens: int = 2048
+    temperature: float = bounded(1.0, ge=0)
+    top_p: float = bounded(0.9, gt=0, le=1)
+    max_new_tokens: int = bounded(2048, ge=1)
     # More attempts, each with twice the token budget, when too few paraphrases come back.
-    max_retries: int = 3
+    max_retries: int = bounded(3, ge=0)
 
 
 @dataclass
@@ -293,11 +295,19 @@ class OpenAIParaphraserConfig(ParaphraserConfig):
     seed: Optional[int] = 0
 
 
+class InjectMode(str, Enum):
+    """How a copy enters its book (see conf/inject/default.yaml)."""
+
+    text = "text"  # its text at a whitespace, tokenized with the book: the paper's way
+    tokens = "tokens"  # its token ids at a word boundary of the tokenized book: token-exact by construction
+
+
 @dataclass
 class InjectConfig:
     """Where copies go inside a book."""
 
     seed: int = 0
+    mode: InjectMode = InjectMode.text
 
 
 class NeardupStep(str, Enum):
@@ -353,26 +363,26 @@ class NeardupConfig:
     """The near-duplicate study: corpus, parts, target buckets and the scan."""
 
     corpus: Any = MISSING
-    n_parts: int = 2
+    n_parts: int = bounded(2, ge=1)
     # One part only (a job of a SLURM array); None = every part.
     part: Optional[int] = None
     step: NeardupStep = NeardupStep.all
-    length: int = 100
-    min_distinct: int = 50
+    length: int = bounded(100, ge=1)
+    min_distinct: int = bounded(50, ge=1)
     buckets: List[int] = field(default_factory=lambda: [100, 1000, 10000])
-    tolerance: float = 0.01
-    targets_per_bucket: int = 1
-    random_targets: int = 1
+    tolerance: float = bounded(0.01, ge=0)
+    targets_per_bucket: int = bounded(1, ge=0)
+    random_targets: int = bounded(1, ge=0)
     # Sequences per bucket whose exact counts are summed across parts.
-    candidates_per_bucket: int = 1000
-    max_distance: int = 50
+    candidates_per_bucket: int = bounded(1000, ge=1)
+    max_distance: int = bounded(50, ge=0)
     # Scan only the first k parts and extrapolate; None = every part.
     scan_parts: Optional[int] = None
     ngram_sizes: List[int] = field(default_factory=lambda: list(range(10, 101, 10)))
     # Bucket of the Hamming vs Levenshtein figure; None = the largest.
     compare_bucket: Optional[int] = None
     seed: int = 0
-    threads: int = 2
+    threads: int = bounded(2, ge=1)
 
 
 @dataclass
@@ -386,14 +396,14 @@ class TrainConfig:
     one epoch of 2048-token chunks that never cross books.
     """
 
-    batch_size: int = 2
+    batch_size: int = bounded(2, ge=1)
     # Tokens per chunk; capped by the model's maximum. Chunks never cross books.
-    context_length: int = 2048
-    weight_decay: float = 0.01
-    warmup_steps: int = 0
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.999
-    adam_epsilon: float = 1e-8
+    context_length: int = bounded(2048, ge=2)
+    weight_decay: float = bounded(0.01, ge=0)
+    warmup_steps: int = bounded(0, ge=0)
+    adam_beta1: float = bounded(0.9, ge=0, lt=1)
+    adam_beta2: float = bounded(0.999, ge=0, lt=1)
+    adam_epsilon: float = bounded(1e-8, gt=0)
     # Chunks in a seeded random order (false: in book order, e.g. to compare with another trainer).
     shuffle: bool = True
     # Train the weights in bfloat16 without fp32 master copies (the original scripts' --reduced-precision).
@@ -403,25 +413,25 @@ class TrainConfig:
     compile: bool = False
     # val/loss is measured on the last val_fraction of the corpus's pretraining split, packed into chunks
     # (for the tiny world, the very rows its causal LM held out), at most val_max_rows of them; 0 turns it off.
-    val_fraction: float = 0.05
-    val_max_rows: int = 64
+    val_fraction: float = bounded(0.05, ge=0, lt=1)
+    val_max_rows: int = bounded(64, ge=0)
 
 
 @dataclass
 class MIAConfig:
     """Membership inference on the fine-tuned target."""
 
-    batch_size: int = 32
+    batch_size: int = bounded(32, ge=1)
     # min-k and min-k%++: k tokens when >= 1, else a fraction of the tokens (paper: 20 tokens).
-    k: float = 20.0
+    k: float = bounded(20.0, gt=0)
     # Log the loss-attack AUC (and val/loss) every this many optimizer steps during training.
-    every_n_steps: int = 50
+    every_n_steps: int = bounded(50, ge=0, hint="0 measures at the start and the end only")
     # task=mia: a saved model folder (save_model=true writes <run>/model); None = the configured `model`.
     model_path: Optional[str] = None
     # Greedy continuation of each canary's prefix, compared with its true suffix (BLEU, edit similarity).
     extraction: bool = False
-    extraction_prefix_length: int = 50
-    extraction_suffix_length: int = 50
+    extraction_prefix_length: int = bounded(50, ge=1)
+    extraction_suffix_length: int = bounded(50, ge=1)
 
 
 @dataclass
@@ -442,17 +452,19 @@ class TrainerConfig:
     _target_: str = "lightning.pytorch.Trainer"
     accelerator: str = "auto"
     devices: Any = 1
-    num_nodes: int = 1
+    num_nodes: int = bounded(1, ge=1)
     strategy: str = "auto"
     precision: Optional[str] = "32-true"
     max_epochs: Optional[int] = 1
     max_steps: int = -1
-    accumulate_grad_batches: int = 1
+    accumulate_grad_batches: int = bounded(1, ge=1)
     # The HF Trainer's max_grad_norm default, which the paper's runs used.
-    gradient_clip_val: Optional[float] = 1.0
-    log_every_n_steps: int = 10
+    gradient_clip_val: Optional[float] = bounded(1.0, ge=0)
+    log_every_n_steps: int = bounded(10, ge=1)
     val_check_interval: Optional[float] = None
     enable_progress_bar: bool = True
+    # true prints Lightning's table of layers and parameter counts before training.
+    enable_model_summary: bool = False
     enable_checkpointing: bool = False
     deterministic: bool = False
     default_root_dir: str = "${paths.output_dir}"
@@ -509,14 +521,14 @@ class Config:
     logger: Any = None
 
     seed: int = 42
-    lr: float = MISSING
-    temperature: float = 1.0
-    topk: int = 10
+    lr: float = bounded(MISSING, gt=0)
+    temperature: float = bounded(1.0, gt=0, hint="sampling needs a positive temperature; lower it (e.g. 0.7) for more likely text")
+    topk: int = bounded(10, ge=1)
     strategy: Strategy = Strategy.mlm
     # Tokens replaced per fuzzy duplicate (perturbation=replace).
-    R: int = 10
+    R: int = bounded(10, ge=1)
     # Exact copies (perturbation=exact).
-    nrep: int = 10
+    nrep: int = bounded(10, ge=1)
     # Read canaries and variations from the original scripts' pickles instead of generating them.
     import_legacy: bool = False
     # Save the fine-tuned target (save_pretrained) in the run's output folder.

@@ -7,6 +7,8 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
+from mosaic_exp.errors import UserError
+
 
 @dataclass(frozen=True)
 class Book:
@@ -36,9 +38,9 @@ def split_books(
     """
     books = [b for b in books if b.text.strip()]
     if n_books < 1:
-        raise ValueError(f"corpus.n_books must be at least 1, got {n_books}")
+        raise UserError(f"corpus.n_books must be at least 1, got {n_books}")
     if len(books) < n_books:
-        raise ValueError(
+        raise UserError(
             f"{source} has {len(books)} non-empty books but corpus.n_books={n_books}; "
             f"add books or lower corpus.n_books"
         )
@@ -55,5 +57,5 @@ def unique_ids(books: Iterable[Book], source: str) -> None:
     seen: set[str] = set()
     for book in books:
         if book.book_id in seen:
-            raise ValueError(f"{source}: book id {book.book_id!r} appears twice")
+            raise UserError(f"{source}: book id {book.book_id!r} appears twice")
         seen.add(book.book_id)

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from mosaic_exp.data.books import Book, BookSplits, split_books
+from mosaic_exp.errors import UserError
+from mosaic_exp.fingerprint import FileDigests
 
 
 class GutenbergCorpus:
@@ -44,7 +46,7 @@ class GutenbergCorpus:
             rows = datasets.load_dataset(self.dataset, split=self.split, revision=self.revision)
         missing = {self.text_field, self.id_field} - set(rows.column_names) - {None}
         if missing:
-            raise ValueError(
+            raise UserError(
                 f"dataset {self.dataset} has no column {sorted(missing)}; it has {rows.column_names}. "
                 f"Set corpus.text_field / corpus.id_field"
             )
@@ -57,6 +59,10 @@ class GutenbergCorpus:
         books = [Book(book_id=str(i), title=str(i), text=t or "") for i, t in zip(ids, texts)]
         return split_books(books, self.n_books, self.seed, self.max_pretrain_books, source=self.dataset)
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self, digests: FileDigests) -> dict:
+        """A local copy by its files' contents; a hub dataset by its revision and ``datasets``' fingerprint."""
+        local = Path(self.dataset).expanduser()
+        if local.exists():
+            return {"local": digests.tree(local) if local.is_dir() else digests.files(local.parent, [local])}
         rows = self._rows
         return {"rows": len(rows), "fingerprint": getattr(rows, "_fingerprint", None)}

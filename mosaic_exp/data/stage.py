@@ -31,7 +31,7 @@ def build_corpus(corpus_cfg: DictConfig, store: ArtifactStore) -> Artifact:
     spec = {
         "version": VERSION,
         "corpus": OmegaConf.to_container(corpus_cfg, resolve=True),
-        "source": source.fingerprint(),
+        "source": source.fingerprint(store.digests),
     }
 
     def build(directory: Path) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from mosaic_exp.data.books import Book, BookSplits
+from mosaic_exp.errors import UserError
+from mosaic_exp.fingerprint import FileDigests
 
 _ONSETS = ["", "b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "k", "l", "m",
            "n", "p", "pl", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "z"]
@@ -35,7 +37,7 @@ class SyntheticCorpus:
         mean_paragraph_sentences: float = 5.0,
     ) -> None:
         if lexicon_size < 2 or successors_per_word < 1 or words_per_book < 1:
-            raise ValueError(
+            raise UserError(
                 "corpus.lexicon_size must be >= 2, corpus.successors_per_word >= 1 "
                 "and corpus.words_per_book >= 1"
             )
@@ -117,6 +119,6 @@ class SyntheticCorpus:
         books = [self._book(i) for i in range(self.n_books + self.n_pretrain_books)]
         return BookSplits(finetune=books[: self.n_books], pretrain=books[self.n_books :])
 
-    def fingerprint(self) -> dict:
+    def fingerprint(self, digests: FileDigests) -> dict:
         """Everything that determines the books is in the config already."""
         return {}

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Optional
 
 from mosaic_exp.data.books import Book, BookSplits, split_books
+from mosaic_exp.errors import MissingInput, UserError
+from mosaic_exp.fingerprint import FileDigests
 
 
 class TextDirCorpus:
@@ -17,12 +19,12 @@ class TextDirCorpus:
 
     def _files(self) -> list[Path]:
         if not self.path.is_dir():
-            raise FileNotFoundError(
+            raise MissingInput(
                 f"corpus.path={self.path} is not a directory; point it at a folder of .txt files"
             )
         files = sorted(self.path.rglob("*.txt"))
         if not files:
-            raise FileNotFoundError(f"corpus.path={self.path} contains no .txt files")
+            raise MissingInput(f"corpus.path={self.path} contains no .txt files")
         return files
 
     def load(self) -> BookSplits:
@@ -31,11 +33,11 @@ class TextDirCorpus:
             try:
                 text = file.read_text(encoding="utf-8")
             except UnicodeDecodeError as err:
-                raise ValueError(f"{file} is not UTF-8 text: {err}") from err
+                raise UserError(f"{file} is not UTF-8 text: {err}") from err
             rel = file.relative_to(self.path).with_suffix("")
             books.append(Book(book_id=str(rel), title=file.stem, text=text))
         return split_books(books, self.n_books, self.seed, self.max_pretrain_books, source=str(self.path))
 
-    def fingerprint(self) -> dict:
-        """Names and sizes of the files, so an edited folder is a new corpus."""
-        return {str(f.relative_to(self.path)): f.stat().st_size for f in self._files()}
+    def fingerprint(self, digests: FileDigests) -> dict:
+        """Names and contents of the files, so an edited, added or renamed book makes a new corpus."""
+        return digests.files(self.path, self._files())

@@ -26,7 +26,12 @@ class Piece:
 
 @dataclass
 class Insertion:
-    """Where a piece ended up: ``text[offset:offset + length]`` is the piece."""
+    """Where a piece ended up, and how faithfully (see :mod:`mosaic_exp.inject.fidelity`).
+
+    With ``unit="chars"`` (``inject.mode=text``) ``text[offset:offset + length]``
+    is the piece; with ``unit="tokens"`` (``inject.mode=tokens``)
+    ``input_ids[offset:offset + length]`` is, counting the book's special tokens.
+    """
 
     book: int
     book_id: str
@@ -38,6 +43,11 @@ class Insertion:
     fragment: Optional[int]
     tokens: list[int]
     token_exact: Optional[bool] = None
+    unit: str = "chars"
+    # Levenshtein distance between ``tokens`` and the book's tokens covering the copy.
+    token_distance: Optional[int] = None
+    # Where they differ: "none", "edge" (only the copy's first or last token) or "inside".
+    differences: Optional[str] = None
 
 
 def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, book: int, book_id: str) -> tuple[str, list[Insertion]]:
@@ -79,7 +89,9 @@ def mark_token_exact(text: str, insertions: list[Insertion], tokenizer: PreTrain
     """Sets ``token_exact``: does the book's tokenization contain the piece's tokens there?
 
     BPE merges across the piece's boundaries can change its first or last
-    token; such a copy is still in the book, just not token for token.
+    token; such a copy is still in the book, just not token for token. The
+    canary filter checks with this; the injection stage measures every copy
+    with :mod:`mosaic_exp.inject.fidelity` (edit distance to its exact span).
     """
     if not insertions:
         return

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
-from datasets import Dataset, Features, Value, load_from_disk
+from datasets import Dataset, Features, List, Value, load_from_disk
 from omegaconf import DictConfig
+from transformers import PreTrainedTokenizerBase
 
+from mosaic_exp.config.schema import InjectMode
 from mosaic_exp.data.stage import load_books
-from mosaic_exp.inject.inject import Insertion, Piece, inject_book, mark_token_exact
+from mosaic_exp.inject.fidelity import measure_text_copies, measure_token_copies, summarize
+from mosaic_exp.inject.inject import Insertion, Piece, inject_book
+from mosaic_exp.inject.tokens import inject_tokens
 from mosaic_exp.models.loading import lm_spec, load_tokenizer
-from mosaic_exp.perturb.stage import load_variations
+from mosaic_exp.perturb.stage import CanaryCopies, load_variations
 from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
 
-log = logging.getLogger(__name__)
-
-VERSION = 1
+# 2: per-copy token distances and their summary in the manifest; inject.mode (token ids in the books).
+VERSION = 2
 MANIFEST = "manifest.json"
 FEATURES = Features({"book_id": Value("string"), "text": Value("string"), "copies": Value("int32")})
+# inject.mode=tokens: the ids training reads (special tokens included); ``text`` is their decoding.
+TOKEN_FEATURES = Features({**FEATURES, "input_ids": List(Value("int32"))})
 
 
-def _pieces(copies, tokenizer) -> list[Piece]:
+def _pieces(copies: CanaryCopies, tokenizer: PreTrainedTokenizerBase) -> list[Piece]:
     pieces = [Piece(tokenizer.decode(copies.reference), list(copies.reference), copies.canary, "reference")]
     for v, variation in enumerate(copies.variations):
         fragments = variation.fragments or [variation.tokens]
@@ -37,6 +41,41 @@ def _pieces(copies, tokenizer) -> list[Piece]:
     return pieces
 
 
+def _text_books(
+    books: Dataset, members: Sequence[CanaryCopies], tokenizer: PreTrainedTokenizerBase, rng: np.random.Generator
+) -> tuple[dict[str, list], list[Insertion]]:
+    """inject.mode=text: each copy's text at a whitespace of its book."""
+    texts, counts, insertions = [], [], []
+    for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
+        placed = []
+        if i < len(members):
+            text, placed = inject_book(text, _pieces(members[i], tokenizer), rng, i, book_id)
+            measure_text_copies(text, placed, tokenizer)
+            insertions.extend(placed)
+        texts.append(text)
+        counts.append(len(placed))
+    return {"book_id": list(books["book_id"]), "text": texts, "copies": counts}, insertions
+
+
+def _token_books(
+    books: Dataset, members: Sequence[CanaryCopies], tokenizer: PreTrainedTokenizerBase, rng: np.random.Generator
+) -> tuple[dict[str, list], list[Insertion]]:
+    """inject.mode=tokens: every book as training ids, each copy's ids at a word boundary of its book."""
+    all_ids, counts, insertions = [], [], []
+    for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
+        placed = []
+        if i < len(members):
+            ids, placed = inject_tokens(text, _pieces(members[i], tokenizer), tokenizer, rng, i, book_id)
+            measure_token_copies(ids, placed)
+            insertions.extend(placed)
+        else:
+            ids = tokenizer(text, verbose=False)["input_ids"]
+        all_ids.append(ids)
+        counts.append(len(placed))
+    texts = [tokenizer.decode(ids, skip_special_tokens=True) for ids in all_ids]
+    return {"book_id": list(books["book_id"]), "text": texts, "copies": counts, "input_ids": all_ids}, insertions
+
+
 def build_injected(
     cfg: DictConfig,
     store: ArtifactStore,
@@ -44,13 +83,15 @@ def build_injected(
     variations: Artifact,
     tiny_models: Optional[Mapping[str, str]] = None,
 ) -> Artifact:
-    """Puts member canary ``i`` and its variations into fine-tuning book ``i``."""
+    """Puts member canary ``i`` and its variations into fine-tuning book ``i``, as text or as tokens (``inject.mode``)."""
+    mode = InjectMode(cfg.inject.mode).value
     spec = {
         "version": VERSION,
         "corpus": corpus.key,
         "variations": variations.key,
-        "target": lm_spec(cfg.model, tiny_models),
+        "target": lm_spec(cfg.model, tiny_models, store.digests),
         "seed": cfg.inject.seed,
+        "mode": mode,
     }
 
     def build(directory: Path) -> None:
@@ -63,27 +104,12 @@ def build_injected(
             )
         tokenizer = load_tokenizer(cfg.model, tiny_models)
         rng = np.random.default_rng(cfg.inject.seed)
-        texts, counts, insertions = [], [], []
-        for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
-            placed = []
-            if i < len(members):
-                text, placed = inject_book(text, _pieces(members[i], tokenizer), rng, i, book_id)
-                mark_token_exact(text, placed, tokenizer)
-                insertions.extend(placed)
-            texts.append(text)
-            counts.append(len(placed))
-        Dataset.from_dict({"book_id": list(books["book_id"]), "text": texts, "copies": counts}, features=FEATURES).save_to_disk(
-            str(directory / "books")
-        )
-        exact = sum(bool(ins.token_exact) for ins in insertions)
-        log.info("injected %d copies into %d books; %d are token-exact in the tokenized books", len(insertions), len(members), exact)
-        write_json_atomic(
-            directory / MANIFEST,
-            {
-                "summary": {"books": len(texts), "books_with_canaries": len(members), "copies": len(insertions), "token_exact": exact},
-                "insertions": [asdict(ins) for ins in insertions],
-            },
-        )
+        place = _token_books if mode == "tokens" else _text_books
+        columns, insertions = place(books, members, tokenizer, rng)
+        features = TOKEN_FEATURES if mode == "tokens" else FEATURES
+        Dataset.from_dict(columns, features=features).save_to_disk(str(directory / "books"))
+        summary = {"books": len(books), "books_with_canaries": len(members), "mode": mode, **summarize(insertions)}
+        write_json_atomic(directory / MANIFEST, {"summary": summary, "insertions": [asdict(ins) for ins in insertions]})
 
     return store.build("inject", spec, build)
 
@@ -92,3 +118,8 @@ def load_injected(directory: str | Path) -> tuple[Dataset, list[Insertion]]:
     """The injected books and every insertion of the manifest."""
     manifest = json.loads((Path(directory) / MANIFEST).read_text())
     return load_from_disk(str(Path(directory) / "books")), [Insertion(**i) for i in manifest["insertions"]]
+
+
+def load_injection_summary(directory: str | Path) -> dict[str, Any]:
+    """The manifest's summary: books, mode, copies, token-exact ones, distances (see :func:`summarize`)."""
+    return json.loads((Path(directory) / MANIFEST).read_text())["summary"]

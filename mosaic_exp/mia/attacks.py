@@ -16,7 +16,6 @@ import math
 import zlib
 from typing import Optional
 
-
 from mosaic_exp.mia.forward import TokenScores
 
 ATTACKS = ("loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus")

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.neardup.distance import longest_common_substring  # noqa: E402
 from mosaic_exp.neardup.hits import HITS, METRICS, read_hits  # noqa: E402
 from mosaic_exp.neardup.targets import RANDOM  # noqa: E402
@@ -184,7 +185,7 @@ def build_analysis(study: "Study", indexed: list[dict], chosen: Artifact, scans:
     cfg = study.cfg
     missing = [i for i in range(study.scan_parts) if i not in scans]
     if missing:
-        raise ValueError(f"the analysis merges every scanned part; parts {missing} are not scanned")
+        raise UserError(f"the analysis merges every scanned part; parts {missing} are not scanned")
     spec = {
         "version": VERSION,
         "targets": chosen.key,
@@ -218,7 +219,7 @@ def build_analysis(study: "Study", indexed: list[dict], chosen: Artifact, scans:
         buckets = [b for b in _bucket_order(targets) if b != RANDOM]
         compare = str(cfg.compare_bucket) if cfg.compare_bucket is not None else (buckets[-1] if buckets else None)
         if compare is not None and compare not in _bucket_order(targets):
-            raise ValueError(f"neardup.compare_bucket={compare} has no targets; buckets with targets: {buckets}")
+            raise UserError(f"neardup.compare_bucket={compare} has no targets; buckets with targets: {buckets}")
         if compare is not None:
             _write_csv(d / "hamming_vs_levenshtein.csv", [r for r in cum if r["bucket"] == compare])
             plot_compare(cum, targets, compare, d, note)

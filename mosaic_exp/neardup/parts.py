@@ -15,6 +15,7 @@ from typing import BinaryIO, Iterable
 import numpy as np
 
 from mosaic_exp import _rust_sa
+from mosaic_exp.errors import MissingInput, UserError
 
 TRAIN = "part.train"
 
@@ -25,7 +26,7 @@ def token_dtype(token_bytes: int) -> np.dtype:
         return np.dtype("<u2")
     if token_bytes == 4:
         return np.dtype("<u4")
-    raise ValueError(f"token_bytes must be 2 or 4, not {token_bytes}")
+    raise UserError(f"token_bytes must be 2 or 4, not {token_bytes}")
 
 
 def max_token(token_bytes: int) -> int:
@@ -53,9 +54,9 @@ class PartWriter:
         if body.size == 0:
             return self.n_tokens
         if not 0 <= doc_id < 2**32:
-            raise ValueError(f"document id {doc_id} does not fit in 32 bits")
+            raise UserError(f"document id {doc_id} does not fit in 32 bits")
         if body.min() < 0 or body.max() > max_token(self.token_bytes):
-            raise ValueError(
+            raise UserError(
                 f"document {doc_id} holds token id {int(body.max())}, above the largest id "
                 f"{max_token(self.token_bytes)} of {self.token_bytes}-byte parts; use token_bytes=4"
             )
@@ -77,7 +78,7 @@ class PartWriter:
     def close(self) -> None:
         self._file.close()
         if len(self.offsets) == 1:
-            raise ValueError(f"{self.train} would be an empty part: no document has any token")
+            raise UserError(f"{self.train} would be an empty part: no document has any token")
         Path(f"{self.train}.size").write_bytes(struct.pack(f"<{len(self.offsets)}Q", *self.offsets))
 
     def __enter__(self) -> "PartWriter":
@@ -156,12 +157,12 @@ def open_part(index: int, train: Path, size: Path | None = None, token_bytes: in
     train = Path(train)
     size = Path(size) if size is not None else Path(f"{train}.size")
     if not train.is_file():
-        raise FileNotFoundError(f"part {index}: {train} does not exist")
+        raise MissingInput(f"part {index}: {train} does not exist")
     if not size.is_file():
-        raise FileNotFoundError(f"part {index}: {size} does not exist (every NAME.train needs NAME.train.size)")
+        raise MissingInput(f"part {index}: {size} does not exist (every NAME.train needs NAME.train.size)")
     try:
         docs = _rust_sa.read_documents(str(train), size=str(size), token_bytes=token_bytes)
     except ValueError as e:
-        raise ValueError(f"part {index} ({train}) is not a valid {token_bytes}-byte part: {e}") from e
+        raise UserError(f"part {index} ({train}) is not a valid {token_bytes}-byte part: {e}") from e
     n_tokens = train.stat().st_size // token_bytes
     return Part(index, train, size, token_bytes, n_tokens, len(docs))

@@ -32,6 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from mosaic_exp.distance import levenshtein
+from mosaic_exp.errors import UserError
 from mosaic_exp.neardup.distance import hamming_windows
 from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter
 
@@ -65,17 +66,17 @@ class PlantedCorpus:
         min_gap: int = 200,
     ) -> None:
         if not 1 <= length <= vocab_size:
-            raise ValueError(f"planted corpus: length={length} must be between 1 and vocab_size={vocab_size}")
+            raise UserError(f"planted corpus: length={length} must be between 1 and vocab_size={vocab_size}")
         if not 2 <= vocab_size <= 0xFFFF:
-            raise ValueError(f"planted corpus: vocab_size={vocab_size} must be in 2..65535 (uint16 parts)")
+            raise UserError(f"planted corpus: vocab_size={vocab_size} must be in 2..65535 (uint16 parts)")
         if any(c < 1 for c in counts):
-            raise ValueError(f"planted corpus: every count must be ≥ 1, got {list(counts)}")
+            raise UserError(f"planted corpus: every count must be ≥ 1, got {list(counts)}")
         if any(not 0 < d <= length for d in hamming_distances):
-            raise ValueError(f"planted corpus: hamming_distances must lie in 1..{length}")
+            raise UserError(f"planted corpus: hamming_distances must lie in 1..{length}")
         if any(not 0 < e < length // 2 for e in levenshtein_edits):
-            raise ValueError(f"planted corpus: levenshtein_edits must lie in 1..{length // 2 - 1}")
+            raise UserError(f"planted corpus: levenshtein_edits must lie in 1..{length // 2 - 1}")
         if n_documents < 1 or document_length < 1 or min_gap < length:
-            raise ValueError("planted corpus: n_documents and document_length must be ≥ 1 and min_gap ≥ length")
+            raise UserError("planted corpus: n_documents and document_length must be ≥ 1 and min_gap ≥ length")
         self.seed = seed
         self.n_documents = n_documents
         self.document_length = document_length
@@ -187,9 +188,9 @@ class PlantedCorpus:
     def part_documents(self, part: int, n_parts: int) -> range:
         """Global ids of the documents of ``part``: a contiguous block."""
         if not 0 <= part < n_parts:
-            raise ValueError(f"part {part} is not one of the {n_parts} parts (0..{n_parts - 1})")
+            raise UserError(f"part {part} is not one of the {n_parts} parts (0..{n_parts - 1})")
         if n_parts > self.n_documents:
-            raise ValueError(f"{n_parts} parts need at least as many documents, not {self.n_documents}")
+            raise UserError(f"{n_parts} parts need at least as many documents, not {self.n_documents}")
         return range(part * self.n_documents // n_parts, (part + 1) * self.n_documents // n_parts)
 
     def write_part(self, part: int, n_parts: int, directory: Path) -> Part:

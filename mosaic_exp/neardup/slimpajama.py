@@ -21,6 +21,8 @@ from typing import Iterator, Optional
 
 import numpy as np
 
+from mosaic_exp.errors import MissingInput, UserError
+from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter, open_part
 
 log = logging.getLogger(__name__)
@@ -57,54 +59,60 @@ class SlimPajamaCorpus:
         """Every input file, sorted; an error that names the expected layout if there is none."""
         root = self.path / self.split
         if not root.is_dir():
-            raise FileNotFoundError(
+            raise MissingInput(
                 f"SlimPajama: {root} is not a folder; neardup.corpus.path must hold "
                 f"{self.split}/chunk*/example_{self.split}_*.jsonl.zst"
             )
         files = sorted(root.glob(f"chunk*/example_{self.split}_*.jsonl.zst"))
         if not files:
-            raise FileNotFoundError(f"SlimPajama: no {self.split}/chunk*/example_{self.split}_*.jsonl.zst under {self.path}")
+            raise MissingInput(f"SlimPajama: no {self.split}/chunk*/example_{self.split}_*.jsonl.zst under {self.path}")
         return files[: self.max_files] if self.max_files else files
 
     def existing_parts(self) -> list[Path]:
         """The ``NAME.train`` files of ``parts_dir``, sorted by name."""
         assert self.parts_dir is not None
         if not self.parts_dir.is_dir():
-            raise FileNotFoundError(f"neardup.corpus.parts_dir={self.parts_dir} is not a folder")
+            raise MissingInput(f"neardup.corpus.parts_dir={self.parts_dir} is not a folder")
         trains = sorted(self.parts_dir.glob("*.train"))
         if not trains:
-            raise FileNotFoundError(f"neardup.corpus.parts_dir={self.parts_dir} holds no NAME.train files")
+            raise MissingInput(f"neardup.corpus.parts_dir={self.parts_dir} holds no NAME.train files")
         return trains
 
     def part_files(self, part: int, n_parts: int) -> list[Path]:
         """The input files of ``part``: a contiguous block of the sorted list."""
         files = self.files()
         if not 0 <= part < n_parts:
-            raise ValueError(f"part {part} is not one of the {n_parts} parts (0..{n_parts - 1})")
+            raise UserError(f"part {part} is not one of the {n_parts} parts (0..{n_parts - 1})")
         if len(files) < n_parts:
-            raise ValueError(f"SlimPajama: {len(files)} input files cannot make {n_parts} parts; lower neardup.n_parts")
+            raise UserError(f"SlimPajama: {len(files)} input files cannot make {n_parts} parts; lower neardup.n_parts")
         return files[part * len(files) // n_parts : (part + 1) * len(files) // n_parts]
 
-    def fingerprint(self, part: int, n_parts: int) -> list:
-        """Names, sizes and modification times of what ``part`` reads: changed inputs, new key."""
+    def fingerprint(self, part: int, n_parts: int, digests: FileDigests) -> dict:
+        """The names and contents of what ``part`` reads (and of a local tokenizer): changed inputs, new key."""
         if self.parts_dir is not None:
-            trains = self.existing_parts()
-            if len(trains) != n_parts:
-                raise ValueError(
-                    f"neardup.corpus.parts_dir={self.parts_dir} holds {len(trains)} parts but "
-                    f"neardup.n_parts={n_parts}; set neardup.n_parts={len(trains)}"
-                )
-            paths = [trains[part], Path(f"{trains[part]}.size")]
-        else:
-            paths = self.part_files(part, n_parts)
-        return [[str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns] for p in paths if p.exists()]
+            train = self._check_part_count(n_parts)[part]
+            paths = [p for p in (train, Path(f"{train}.size")) if p.exists()]
+            return {"parts": digests.files(self.parts_dir, paths)}
+        inputs = {"files": digests.files(self.path, self.part_files(part, n_parts))}
+        if Path(self.tokenizer).expanduser().is_dir():
+            inputs["tokenizer"] = digests.tree(self.tokenizer)["digest"]
+        return inputs
+
+    def _check_part_count(self, n_parts: int) -> list[Path]:
+        trains = self.existing_parts()
+        if len(trains) != n_parts:
+            raise UserError(
+                f"neardup.corpus.parts_dir={self.parts_dir} holds {len(trains)} parts but "
+                f"neardup.n_parts={n_parts}; set neardup.n_parts={len(trains)}"
+            )
+        return trains
 
     # --- writing a part -------------------------------------------------------
 
     def write_part(self, part: int, n_parts: int, directory: Path, threads: int = 1) -> Part:
         """Tokenizes the files of ``part`` into ``directory`` (or validates an existing part)."""
         if self.parts_dir is not None:
-            self.fingerprint(part, n_parts)  # checks the number of parts
+            self._check_part_count(n_parts)
             train = self.existing_parts()[part]
             found = open_part(part, train, token_bytes=self.token_bytes)
             (Path(directory) / SOURCES).write_text(json.dumps({"existing_part": str(train.resolve())}))
@@ -144,7 +152,7 @@ def load_tokenizer(name: str):
     try:
         tok = AutoTokenizer.from_pretrained(name, use_fast=True)
     except (OSError, ValueError) as e:
-        raise FileNotFoundError(
+        raise MissingInput(
             f"neardup.corpus.tokenizer={name!r}: no tokenizer there. Give a local directory "
             f"(save_pretrained) or a hub id present in the HF cache (HF_HUB_OFFLINE=1 never downloads): {e}"
         ) from e
@@ -166,12 +174,12 @@ def read_texts(path: Path, text_field: str) -> Iterator[str]:
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}, line {n}: not JSON ({e})") from e
+                    raise UserError(f"{path}, line {n}: not JSON ({e})") from e
                 if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                    raise ValueError(f"{path}, line {n}: no string field {text_field!r}")
+                    raise UserError(f"{path}, line {n}: no string field {text_field!r}")
                 yield record[text_field]
         except zstandard.ZstdError as e:
-            raise ValueError(f"{path}: not a valid zstd file ({e})") from e
+            raise UserError(f"{path}: not a valid zstd file ({e})") from e
 
 
 def tokenize_file(job: tuple[str, str, str, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -27,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mosaic_exp import _rust_sa
 from mosaic_exp.config.schema import NeardupStep
+from mosaic_exp.errors import UserError
 from mosaic_exp.neardup import targets as tg
 from mosaic_exp.neardup.hits import HITS, write_hits
 from mosaic_exp.neardup.parts import Part
@@ -39,7 +40,7 @@ VERSION = 1
 PART = "part.json"
 
 
-class StageNotDone(RuntimeError):
+class StageNotDone(UserError):
     """A step needs the output of an earlier step that has not finished."""
 
 
@@ -54,23 +55,23 @@ class Study:
         self.step = NeardupStep(self.cfg.step)
         self.n_parts = int(self.cfg.n_parts)
         if self.n_parts < 1:
-            raise ValueError(f"neardup.n_parts={self.n_parts} must be at least 1")
+            raise UserError(f"neardup.n_parts={self.n_parts} must be at least 1")
         if self.cfg.part is not None:
             if self.step not in (NeardupStep.index, NeardupStep.scan):
-                raise ValueError("neardup.part selects one part of a per-part step: use it with neardup.step=index or scan")
+                raise UserError("neardup.part selects one part of a per-part step: use it with neardup.step=index or scan")
             if not 0 <= self.cfg.part < self.n_parts:
-                raise ValueError(f"neardup.part={self.cfg.part} is not one of the parts 0..{self.n_parts - 1}")
+                raise UserError(f"neardup.part={self.cfg.part} is not one of the parts 0..{self.n_parts - 1}")
         self.scan_parts = self.n_parts if self.cfg.scan_parts is None else int(self.cfg.scan_parts)
         if not 1 <= self.scan_parts <= self.n_parts:
-            raise ValueError(f"neardup.scan_parts={self.cfg.scan_parts} must be between 1 and neardup.n_parts={self.n_parts}")
+            raise UserError(f"neardup.scan_parts={self.cfg.scan_parts} must be between 1 and neardup.n_parts={self.n_parts}")
         if self.cfg.length < 1 or not 1 <= self.cfg.min_distinct <= self.cfg.length:
-            raise ValueError("neardup.length must be ≥ 1 and neardup.min_distinct between 1 and neardup.length")
+            raise UserError("neardup.length must be ≥ 1 and neardup.min_distinct between 1 and neardup.length")
         self.corpus_spec = OmegaConf.to_container(self.cfg.corpus, resolve=True)
         try:
             self.corpus = instantiate(self.cfg.corpus)
         except InstantiationException as e:
             # Hydra's wrapper buries the corpus' own message under its call details.
-            raise ValueError(f"neardup.corpus: {e.__cause__ or e}") from e
+            raise UserError(f"neardup.corpus: {e.__cause__ or e}") from e
         # rust_sa's parallel loops use rayon's global pool, sized once per process.
         os.environ.setdefault("RAYON_NUM_THREADS", str(self.cfg.threads))
 
@@ -103,7 +104,7 @@ class Study:
             "corpus": self.corpus_spec,
             "n_parts": self.n_parts,
             "part": i,
-            "inputs": fingerprint(i, self.n_parts) if fingerprint else None,
+            "inputs": fingerprint(i, self.n_parts, self.store.digests) if fingerprint else None,
         }
 
         def builder(d: Path) -> None:
@@ -244,7 +245,7 @@ class Study:
         scans = {}
         for i in self._parts_of_step(self.scan_parts):
             if i >= self.scan_parts:
-                raise ValueError(f"neardup.part={i} is not scanned: neardup.scan_parts={self.scan_parts}")
+                raise UserError(f"neardup.part={i} is not scanned: neardup.scan_parts={self.scan_parts}")
             scans[i] = out[f"scan[{i}]"] = self.scan(i, indexed[i]["tokenize"], out["targets"])
         if self.step == NeardupStep.scan:
             return out

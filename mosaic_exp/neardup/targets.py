@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.neardup.parts import Part
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def random_windows(
     windows = [np.maximum(d[:, 2] - d[:, 1] - length + 1, 0) for d in docs]
     per_part = np.array([w.sum() for w in windows], dtype=np.float64)
     if n > 0 and per_part.sum() == 0:
-        raise ValueError(f"no document has {length} tokens: cannot draw random targets")
+        raise UserError(f"no document has {length} tokens: cannot draw random targets")
     out = Candidates(np.zeros((0, length), dtype=np.int64), [], [])
     rows = []
     for _ in range(n * max_tries):
@@ -121,7 +122,7 @@ def random_windows(
             out.origin.append(RANDOM)
             out.source.append([parts[p].index, pos])
     if len(rows) < n:
-        raise ValueError(f"found {len(rows)} of {n} random windows with ≥ {min_distinct} distinct tokens; lower neardup.min_distinct")
+        raise UserError(f"found {len(rows)} of {n} random windows with ≥ {min_distinct} distinct tokens; lower neardup.min_distinct")
     if rows:
         out.tokens = np.stack(rows)
     return out

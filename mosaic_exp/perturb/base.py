@@ -9,6 +9,7 @@ import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 from mosaic_exp.distance import hamming, levenshtein
+from mosaic_exp.errors import UserError
 
 
 @dataclass
@@ -79,7 +80,7 @@ class PerturbationBase:
 
     def __init__(self, name: str, n_variations: int = 9, seed: int = 0, legacy_variations: Optional[str] = None) -> None:
         if n_variations < 0:
-            raise ValueError(f"perturbation.n_variations must be >= 0, got {n_variations}")
+            raise UserError(f"perturbation.n_variations must be >= 0, got {n_variations}")
         self.name = name
         self.n_variations = n_variations
         self.seed = seed

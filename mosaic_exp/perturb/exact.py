@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 
 
@@ -13,7 +14,7 @@ class Exact(PerturbationBase):
     def __init__(self, nrep: int, **common: Any) -> None:
         super().__init__(**common)
         if nrep < 1:
-            raise ValueError(f"nrep must be at least 1, got {nrep}")
+            raise UserError(f"nrep must be at least 1, got {nrep}")
         self.n_variations = nrep - 1
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 
 
@@ -13,7 +14,7 @@ class Insert(PerturbationBase):
     def __init__(self, every: int, n_insert: int, **common: Any) -> None:
         super().__init__(**common)
         if every < 1 or n_insert < 1:
-            raise ValueError(f"perturbation.every and n_insert must be >= 1, got {every} and {n_insert}")
+            raise UserError(f"perturbation.every and n_insert must be >= 1, got {every} and {n_insert}")
         self.every = every
         self.n_insert = n_insert
 
@@ -46,7 +47,7 @@ class Scattered(PerturbationBase):
     def __init__(self, ngram: int, **common: Any) -> None:
         super().__init__(**common)
         if ngram < 1:
-            raise ValueError(f"perturbation.ngram must be >= 1, got {ngram}")
+            raise UserError(f"perturbation.ngram must be >= 1, got {ngram}")
         self.ngram = ngram
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:

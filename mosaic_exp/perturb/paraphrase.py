@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import torch
 
+from mosaic_exp.errors import UserError
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def parse_numbered_list(text: str) -> list[str]:
     return [item for item in items if item]
 
 
-class ParaphraseError(RuntimeError):
+class ParaphraseError(UserError):
     pass
 
 
@@ -73,7 +74,7 @@ class HFChatParaphraser(ChatParaphraser):
         self.model, self.tokenizer = load_causal_lm(model)
         self.model.to(inference_device())
         if not self.tokenizer.chat_template:
-            raise ValueError(f"{model.name_or_path} has no chat template; use an instruction-tuned chat model")
+            raise UserError(f"{model.name_or_path} has no chat template; use an instruction-tuned chat model")
         torch.manual_seed(seed)
 
     @torch.inference_mode()
@@ -110,7 +111,7 @@ class OpenAIParaphraser(ChatParaphraser):
 
         key = os.environ.get(api_key_env)
         if not key:
-            raise ValueError(f"set the API key in the environment variable {api_key_env} (paraphraser.api_key_env)")
+            raise UserError(f"set the API key in the environment variable {api_key_env} (paraphraser.api_key_env)")
         self.client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout_s)
         self.model = model
         self.seed = seed

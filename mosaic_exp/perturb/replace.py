@@ -7,6 +7,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mosaic_exp.config.schema import Strategy
+from mosaic_exp.errors import UserError
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 from mosaic_exp.perturb.mlm_candidates import replacement_candidates
 
@@ -51,16 +52,16 @@ class Replace(PerturbationBase):
         self.uniform_spread = uniform_spread
         self.mlm_batch_size = mlm_batch_size
         if R < 1:
-            raise ValueError(f"R must be at least 1, got {R}")
+            raise UserError(f"R must be at least 1, got {R}")
         if self.strategy is Strategy.mlm and topk < 1:
-            raise ValueError(f"topk must be at least 1 with strategy=mlm, got {topk}")
+            raise UserError(f"topk must be at least 1 with strategy=mlm, got {topk}")
 
     def positions(self, references: list[list[int]], rng: np.random.Generator) -> list[list[list[int]]]:
         """Edited positions of every variation of every canary."""
         plans = []
         for ref in references:
             if self.R > len(ref):
-                raise ValueError(f"R={self.R} is larger than the canary length {len(ref)}")
+                raise UserError(f"R={self.R} is larger than the canary length {len(ref)}")
             fixed = choose_positions(len(ref), self.R, rng, self.uniform_spread) if self.same_indices else None
             plans.append(
                 [fixed or choose_positions(len(ref), self.R, rng, self.uniform_spread) for _ in range(self.n_variations)]
@@ -92,7 +93,7 @@ class Replace(PerturbationBase):
         def pick_topk(c: int, p: int) -> list[int]:
             options = candidates[c][p]
             if not options:
-                raise ValueError(
+                raise UserError(
                     f"canary {c}, position {p}: every top-{self.topk} MLM proposal is the original token; raise topk"
                 )
             return options[int(rng.integers(len(options)))]

@@ -6,8 +6,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 from mosaic_exp.distance import kendall_tau_between
+from mosaic_exp.errors import UserError
+from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
 
 # How far from its target a shuffle may land: the paper's notebook keeps a
 # permutation whose distance d has floor(100 d) / 100 == target.
@@ -22,7 +23,7 @@ def permutation_with_inversions(n: int, k: int, rng: np.random.Generator) -> lis
     where slot ``i`` holds at most ``n - 1 - i``, then decode.
     """
     if not 0 <= k <= n * (n - 1) // 2:
-        raise ValueError(f"a permutation of {n} has between 0 and {n * (n - 1) // 2} inversions, not {k}")
+        raise UserError(f"a permutation of {n} has between 0 and {n * (n - 1) // 2} inversions, not {k}")
     units = np.repeat(np.arange(n), np.arange(n - 1, -1, -1))
     code = np.bincount(rng.permutation(units)[:k], minlength=n)
     remaining = list(range(n))
@@ -67,7 +68,7 @@ class Shuffle(PerturbationBase):
     def __init__(self, block: int, kendall_tau: float, **common: Any) -> None:
         super().__init__(**common)
         if block < 1 or not 0.0 <= kendall_tau <= 1.0:
-            raise ValueError(f"perturbation.block must be >= 1 and kendall_tau in [0, 1], got {block}, {kendall_tau}")
+            raise UserError(f"perturbation.block must be >= 1 and kendall_tau in [0, 1], got {block}, {kendall_tau}")
         self.block = block
         self.kendall_tau = kendall_tau
 
@@ -76,14 +77,14 @@ class Shuffle(PerturbationBase):
         and the ``(k_full, k_last)`` splits whose distance is nearest the target."""
         m = -(-n_tokens // self.block)
         if m < 2:
-            raise ValueError(f"a canary of {n_tokens} tokens has fewer than 2 blocks of {self.block}")
+            raise UserError(f"a canary of {n_tokens} tokens has fewer than 2 blocks of {self.block}")
         last = n_tokens - (m - 1) * self.block
         distance = inversion_splits(m, self.block, last)
         error = np.abs(distance - self.kendall_tau)
         best = error.min()
         if best > TOLERANCE + 1e-9:
             step = self.block * last / (n_tokens * (n_tokens - 1) / 2)
-            raise ValueError(
+            raise UserError(
                 f"shuffle: a token-level Kendall-tau of {self.kendall_tau} is out of reach for {n_tokens} tokens in "
                 f"blocks of {self.block}: achievable distances run from 0 to {distance.max():.4f} in steps of about "
                 f"{step:.4f}, the nearest being {distance.flat[error.argmin()]:.4f}. "

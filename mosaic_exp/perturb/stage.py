@@ -11,7 +11,9 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from mosaic_exp.canaries.stage import load_canaries
-from mosaic_exp.legacy import load_legacy_pickle
+from mosaic_exp.errors import UserError
+from mosaic_exp.fingerprint import FileDigests
+from mosaic_exp.legacy import legacy_fingerprint, load_legacy_pickle
 from mosaic_exp.models.loading import inference_device, lm_spec, load_masked_lm, load_tokenizer, resolve_tiny_paths
 from mosaic_exp.perturb.base import PerturbEnv, Variation
 from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
@@ -33,23 +35,20 @@ def _uses_mlm(perturbation: DictConfig) -> bool:
     return perturbation.name == "replace" and str(getattr(perturbation.strategy, "value", perturbation.strategy)) != "random"
 
 
-def _spec(cfg: DictConfig, canaries: Artifact, tiny_models: Optional[Mapping[str, str]]) -> dict:
+def _spec(cfg: DictConfig, canaries: Artifact, tiny_models: Optional[Mapping[str, str]], digests: FileDigests) -> dict:
     spec = {
         "version": VERSION,
         "canaries": canaries.key,
-        "target": lm_spec(cfg.model, tiny_models),
+        "target": lm_spec(cfg.model, tiny_models, digests),
         "perturbation": OmegaConf.to_container(cfg.perturbation, resolve=True),
     }
     if cfg.import_legacy:
-        path = Path(str(cfg.perturbation.legacy_variations or "")).expanduser()
-        if not cfg.perturbation.legacy_variations:
-            raise ValueError("import_legacy=true needs perturbation.legacy_variations (the original variations pickle)")
-        spec["legacy"] = {"path": str(path.resolve()), "bytes": path.stat().st_size if path.exists() else None}
+        spec["legacy"] = legacy_fingerprint(cfg.perturbation.legacy_variations, "perturbation.legacy_variations", digests)
     elif _uses_mlm(cfg.perturbation):
-        spec["mlm"] = lm_spec(cfg.mlm, tiny_models)
+        spec["mlm"] = lm_spec(cfg.mlm, tiny_models, digests)
     elif cfg.perturbation.name == "paraphrase":
         if cfg.paraphraser is None:
-            raise ValueError("perturbation=paraphrase needs a paraphraser: add paraphraser=hf_chat or paraphraser=openai")
+            raise UserError("perturbation=paraphrase needs a paraphraser: add paraphraser=hf_chat or paraphraser=openai")
         spec["paraphraser"] = OmegaConf.to_container(resolve_tiny_paths(cfg.paraphraser, tiny_models))
     return spec
 
@@ -57,13 +56,13 @@ def _spec(cfg: DictConfig, canaries: Artifact, tiny_models: Optional[Mapping[str
 def _legacy(path: str, references: list[list[int]]) -> list[list[Variation]]:
     data = load_legacy_pickle(path)
     if not isinstance(data, list) or not all(isinstance(d, dict) and {"original", "variations"} <= set(d) for d in data):
-        raise ValueError(f"{path}: expected a list of {{'original', 'variations': [{{'tokens'}}]}} (the original variations pickle)")
+        raise UserError(f"{path}: expected a list of {{'original', 'variations': [{{'tokens'}}]}} (the original variations pickle)")
     by_reference = {tuple(d["original"][: len(references[0])]): d for d in data}
     out = []
     for i, ref in enumerate(references):
         entry = by_reference.get(tuple(ref))
         if entry is None:
-            raise ValueError(f"{path} has no variations for member canary {i}; import the matching canaries")
+            raise UserError(f"{path} has no variations for member canary {i}; import the matching canaries")
         out.append([Variation.of(ref, list(v["tokens"])) for v in entry["variations"]])
     return out
 
@@ -72,7 +71,7 @@ def build_variations(
     cfg: DictConfig, store: ArtifactStore, canaries: Artifact, tiny_models: Optional[Mapping[str, str]] = None
 ) -> Artifact:
     """Generates (or imports) the configured fuzzy duplicates of every member canary."""
-    spec = _spec(cfg, canaries, tiny_models)
+    spec = _spec(cfg, canaries, tiny_models, store.digests)
 
     def load_mlm():
         model, tokenizer = load_masked_lm(cfg.mlm, tiny_models)

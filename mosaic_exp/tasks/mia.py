@@ -19,6 +19,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.sample import Canary
 from mosaic_exp.canaries.stage import load_canaries
+from mosaic_exp.errors import MissingInput, UserError
 from mosaic_exp.mia.evaluate import score_canaries, summarize
 from mosaic_exp.mia.extraction import check_lengths, extract, mean_by_group
 from mosaic_exp.models.loading import inference_device, load_causal_lm
@@ -131,7 +132,7 @@ def _check_provenance(model_path: Path, expected: Mapping[str, Any]) -> None:
     recorded = json.loads(file.read_text())
     differing = sorted(k for k in expected if recorded.get(k) != expected[k])
     if differing:
-        raise ValueError(
+        raise UserError(
             f"{model_path} was fine-tuned with other {', '.join(differing)} than this config gives "
             f"(recorded {', '.join(f'{k}={recorded.get(k)!r}' for k in differing)}); "
             "pass the overrides of its training run (the config in its results.json) so that the same canaries are scored and the results name its setting"
@@ -144,7 +145,7 @@ def _model_config(cfg: DictConfig) -> DictConfig:
         return cfg.model
     path = Path(cfg.mia.model_path).expanduser()
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(
+        raise MissingInput(
             f"mia.model_path={cfg.mia.model_path} holds no model (config.json); point it at the model/ folder "
             "of a task=train run with save_model=true, or at any saved Hugging Face causal LM"
         )

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import lightning as L
 import torch
+from datasets import Dataset
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch.utils.data import DataLoader
@@ -23,7 +24,9 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.stage import load_canaries
 from mosaic_exp.data.stage import book_texts
-from mosaic_exp.inject.stage import load_injected
+from mosaic_exp.errors import UserError
+from mosaic_exp.inject.fidelity import log_summary
+from mosaic_exp.inject.stage import load_injected, load_injection_summary
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.pipeline import injection_stages, tiny_models
 from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
@@ -45,15 +48,26 @@ def chunk_length(cfg: DictConfig, model: PreTrainedModel) -> int:
     return min(cfg.train.context_length, limit, cfg.model.max_length or limit)
 
 
-def chunk_loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: list[str], length: int) -> tuple[DataLoader, int]:
+def training_books(books: Dataset) -> list[str] | list[list[int]]:
+    """What :func:`chunk_loader` trains on: the injected books' token ids when they carry
+    them (``inject.mode=tokens``), else their text, tokenized when the chunks are cut."""
+    return list(books["input_ids"]) if "input_ids" in books.column_names else list(books["text"])
+
+
+def chunk_loader(
+    cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: Sequence[str] | Sequence[Sequence[int]], length: int
+) -> tuple[DataLoader, int]:
     """Batches of ``length``-token chunks that never cross books, and the number of real tokens.
 
-    Each book is tokenized as the original scripts did, ``tokenizer(text)``:
-    with the family's special tokens (a BOS at the start of every book for
-    Llama and Gemma, nothing for GPT-Neo and Phi). Chunks come in a shuffled
-    order seeded by ``seed``, or in book order with ``train.shuffle=false``.
+    Books given as text are tokenized as the original scripts did,
+    ``tokenizer(text)``: with the family's special tokens (a BOS at the start
+    of every book for Llama and Gemma, nothing for GPT-Neo and Phi). Books
+    given as token ids (``inject.mode=tokens``, already tokenized that way)
+    are trained on as they are, so the copies in them stay token-exact.
+    Chunks come in a shuffled order seeded by ``seed``, or in book order with
+    ``train.shuffle=false``.
     """
-    ids = tokenizer(books, verbose=False)["input_ids"]
+    ids = tokenizer(list(books), verbose=False)["input_ids"] if _as_text(books) else books
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
     generator = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(
@@ -63,11 +77,15 @@ def chunk_loader(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, books: lis
     return loader, int(chunks["attention_mask"].sum())
 
 
+def _as_text(books: Sequence[str] | Sequence[Sequence[int]]) -> bool:
+    return not books or isinstance(books[0], str)
+
+
 def fine_tune(
     cfg: DictConfig,
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    books: list[str],
+    books: Sequence[str] | Sequence[Sequence[int]],
     callbacks: Sequence[L.Callback] = (),
 ) -> tuple[L.Trainer, int]:
     """Fine-tunes ``model`` in place on ``books`` with the recipe of ``cfg.train`` and ``cfg.trainer``.
@@ -99,7 +117,7 @@ def fine_tune(
 def _held_out(cfg: DictConfig, corpus: Artifact, tokenizer: PreTrainedTokenizerBase, length: int) -> HeldOutLoss:
     texts = book_texts(corpus.path, "pretrain")
     if not texts:
-        raise ValueError(
+        raise UserError(
             "val/loss is measured on the corpus's pretraining split, which is empty; give the corpus pretraining "
             "books (e.g. corpus.max_pretrain_books) or turn validation off with train.val_max_rows=0"
         )
@@ -124,6 +142,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     model, tokenizer = load_causal_lm(cfg.model, models)
     books, _ = load_injected(artifacts["inject"].path)
+    injection = load_injection_summary(artifacts["inject"].path)
+    log_summary(injection)
     members, non_members = load_canaries(artifacts["canaries"].path)
     check_extraction(cfg, [*members, *non_members])
     membership = MembershipAUC(
@@ -132,7 +152,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     )
     validation = _held_out(cfg, artifacts["corpus"], tokenizer, chunk_length(cfg, model)) if cfg.train.val_max_rows else None
     start = time.perf_counter()
-    trainer, tokens = fine_tune(cfg, model, tokenizer, list(books["text"]), [membership] + ([validation] if validation else []))
+    trainer, tokens = fine_tune(cfg, model, tokenizer, training_books(books), [membership] + ([validation] if validation else []))
     seconds = time.perf_counter() - start
     if not trainer.is_global_zero:
         return {}
@@ -143,6 +163,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
                   "tokens_per_second": round(tokens * trainer.current_epoch / seconds, 1) if seconds else None,
                   "processes": trainer.world_size},
         "mia_history": [{"step": s, "auc_loss": a} for s, a in membership.history],
+        "injection": injection,
     }
     if validation:
         sections["validation"] = {

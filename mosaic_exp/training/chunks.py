@@ -7,6 +7,7 @@ from typing import Sequence
 import torch
 
 from mosaic_exp.batching import pad_right
+from mosaic_exp.errors import UserError
 
 
 def book_chunks(books: Sequence[Sequence[int]], length: int, pad_id: int) -> dict[str, torch.Tensor]:
@@ -16,13 +17,13 @@ def book_chunks(books: Sequence[Sequence[int]], length: int, pad_id: int) -> dic
     padding, so padded positions are neither attended to nor predicted).
     """
     if length < 2:
-        raise ValueError(f"the chunk length must be at least 2, got {length}")
+        raise UserError(f"the chunk length must be at least 2, got {length}")
     rows: list[list[int]] = []
     for tokens in books:
         rows.extend(list(tokens[i : i + length]) for i in range(0, len(tokens), length))
     rows = [r for r in rows if len(r) >= 2]
     if not rows:
-        raise ValueError("the books hold no chunk of 2 or more tokens")
+        raise UserError("the books hold no chunk of 2 or more tokens")
     ids, mask = pad_right(rows, pad_id, width=length)
     labels = ids.masked_fill(mask == 0, -100)
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}

@@ -15,6 +15,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.strategies.launchers.subprocess_script import _SubprocessScriptLauncher
 
+from mosaic_exp.errors import UserError
+
 
 def check_process_launch(trainer: L.Trainer) -> None:
     """Raises a clear error where the trainer would rerun a command it should not."""
@@ -23,12 +25,12 @@ def check_process_launch(trainer: L.Trainer) -> None:
         # One process, or processes started by SLURM / torchrun: nothing is rerun.
         return
     if not HydraConfig.initialized():
-        raise RuntimeError(
+        raise UserError(
             "strategy=ddp starts its extra processes by running the current command again, so it runs from "
             "`python run.py ... trainer=ddp` (or trainer=ddp_cpu) only, not from Python code"
         )
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        raise RuntimeError(
+        raise UserError(
             "strategy=ddp cannot start its processes inside a local multirun (-m): every process would rerun the "
             "sweep. Run each setting as its own `python run.py` command, or sweep on SLURM "
             "(hydra/launcher=slurm with hydra.launcher.tasks_per_node=<devices>), where SLURM starts the processes"

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from transformers import PreTrainedModel
 
 from mosaic_exp.config.schema import PretrainConfig
+from mosaic_exp.errors import UserError
 from mosaic_exp.training.module import LanguageModelModule
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def split_rows(rows: torch.Tensor, val_fraction: float) -> tuple[torch.Tensor, t
     """The last ``val_fraction`` of rows (at least one) are held out."""
     n_val = max(1, int(round(len(rows) * val_fraction)))
     if len(rows) - n_val < 1:
-        raise ValueError(f"{len(rows)} training rows are too few to hold out {n_val} for validation")
+        raise UserError(f"{len(rows)} training rows are too few to hold out {n_val} for validation")
     return rows[:-n_val], rows[-n_val:]
 
 

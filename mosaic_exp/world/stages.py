@@ -16,6 +16,7 @@ from transformers import DataCollatorForLanguageModeling, PreTrainedModel, PreTr
 
 from mosaic_exp.config.schema import ArchConfig, PretrainConfig, TinyWorldConfig
 from mosaic_exp.data.stage import book_texts
+from mosaic_exp.errors import UserError
 from mosaic_exp.models.tiny import tiny_causal_lm, tiny_masked_lm
 from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
 from mosaic_exp.training.fit import Collate, causal_collate, fit_language_model
@@ -40,7 +41,7 @@ def build_tokenizer(world: TinyWorldConfig, corpus: Artifact, store: ArtifactSto
     def build(directory: Path) -> None:
         texts = book_texts(corpus.path, "pretrain")
         if not texts:
-            raise ValueError("the corpus has no pretraining books; the tiny world needs some to learn from")
+            raise UserError("the corpus has no pretraining books; the tiny world needs some to learn from")
         save_tokenizer(train_bpe(texts, world.tokenizer.vocab_size, world.tokenizer.min_frequency), directory)
 
     return store.build("tokenizer", spec, build)

@@ -14,6 +14,8 @@ from typing import Iterable
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
+from mosaic_exp.errors import UserError
+
 EOS = "<|endoftext|>"
 PAD = "<pad>"
 CLS = "<s>"
@@ -27,7 +29,7 @@ MAX_VOCAB = 0xFFFF
 def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int) -> Tokenizer:
     """Trains a byte-level BPE; deterministic for the same texts and sizes."""
     if not len(SPECIAL_TOKENS) + 256 < vocab_size <= MAX_VOCAB:
-        raise ValueError(
+        raise UserError(
             f"tiny_world.tokenizer.vocab_size={vocab_size} must be above {len(SPECIAL_TOKENS) + 256} "
             f"(bytes and special tokens) and at most {MAX_VOCAB} (ids are stored as uint16)"
         )
