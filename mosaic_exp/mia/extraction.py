@@ -17,6 +17,7 @@ from transformers import PreTrainedModel
 
 from mosaic_exp.batching import pad_right
 from mosaic_exp.distance import levenshtein
+from mosaic_exp.errors import UserError
 
 METRICS = ("bleu", "edit_similarity")
 
@@ -74,9 +75,9 @@ def edit_similarity(candidate: Sequence[int], reference: Sequence[int]) -> float
 def check_lengths(sequence_length: int, prefix_length: int, suffix_length: int) -> None:
     """Raises unless a sequence of ``sequence_length`` tokens has the prefix and the suffix."""
     if prefix_length < 1 or suffix_length < 1:
-        raise ValueError(f"prefix and suffix need at least one token, got {prefix_length} and {suffix_length}")
+        raise UserError(f"prefix and suffix need at least one token, got {prefix_length} and {suffix_length}")
     if prefix_length + suffix_length > sequence_length:
-        raise ValueError(
+        raise UserError(
             f"a {sequence_length}-token canary has no {prefix_length}-token prefix followed by a {suffix_length}-token "
             "suffix; lower mia.extraction_prefix_length / mia.extraction_suffix_length"
         )
