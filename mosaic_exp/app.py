@@ -49,7 +49,8 @@ def run_task(cfg: DictConfig) -> Any:
     """Calls ``cfg.task._target_`` with the whole config and returns its result.
 
     Resolving the config first makes every interpolation error (a missing
-    environment variable, a typo in `${...}`) surface before work starts. A
+    environment variable, a typo in `${...}`) surface before work starts, and
+    so does every numeric setting outside its schema's range. A
     run whose output folder already holds the results of this same config is
     skipped (see :mod:`mosaic_exp.rerun`), which makes re-submitted sweeps resume.
     """
