@@ -315,8 +315,35 @@ where
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", report(&e));
             1
         }
+    }
+}
+
+/// The line printed for a failed command: the error with its context and
+/// causes, each said once.
+fn report(e: &anyhow::Error) -> String {
+    format!("error: {e:#}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_is_reported_once_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let train = dir.path().join("missing.train");
+        let reason = std::fs::read(&train).unwrap_err().to_string();
+        let args = PartArgs { train: train.clone(), size: None, token_bytes: 2, vocab_size: None };
+        let shown = report(&open_part::<u16>(&args).err().unwrap());
+        assert_eq!(shown.matches(&reason).count(), 1, "{shown}");
+        assert!(shown.contains(&train.display().to_string()), "{shown}");
+        let queries = dir.path().join("missing.npy");
+        let e = read_queries::<u16>(&queries).with_context(|| format!("reading queries {}", queries.display()));
+        let shown = report(&e.unwrap_err());
+        assert_eq!(shown.matches(&reason).count(), 1, "{shown}");
+        assert_eq!(run(["rust-sa", "--quiet", "count", train.to_str().unwrap(), "1"]), 1);
     }
 }

@@ -94,15 +94,18 @@ impl Token for u32 {
 /// What is wrong with an input file, in words that say how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    #[error("cannot read {path}: {source}")]
+    // The OS error is part of the message and deliberately not a `source`:
+    // error reporters that print the chain (anyhow's `{:#}`) would print it
+    // twice.
+    #[error("cannot read {path}: {reason}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {reason}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{what} has {len} bytes, not a multiple of {unit}; the file is truncated or not in the interchange format (or has another token width)")]
     OddLength {
@@ -180,7 +183,7 @@ pub struct Document {
 
 /// Decodes little-endian tokens of width `T` into an owned vector.
 pub fn tokens_from_bytes<T: Token>(bytes: &[u8]) -> Result<Vec<T>, FormatError> {
-    if bytes.len() % T::BYTES != 0 {
+    if !bytes.len().is_multiple_of(T::BYTES) {
         return Err(FormatError::OddLength {
             what: "token file".into(),
             len: bytes.len(),
@@ -193,7 +196,7 @@ pub fn tokens_from_bytes<T: Token>(bytes: &[u8]) -> Result<Vec<T>, FormatError> 
 
 /// Decodes little-endian u64 byte offsets of a `.size` file.
 pub fn offsets_from_bytes(bytes: &[u8]) -> Result<Vec<u64>, FormatError> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(FormatError::OddLength {
             what: "size file".into(),
             len: bytes.len(),
@@ -403,20 +406,28 @@ pub fn read_queries<T: Token>(path: &Path) -> Result<Vec<Vec<T>>, FormatError> {
     }
     drop(bytes);
     let array = crate::npy::NpyMap::open(path)?;
-    let width = match array.shape[..] {
-        [n] => n,
-        [_, w] => w,
-        _ => {
-            return Err(FormatError::Npy {
-                path: path.to_path_buf(),
-                message: format!("queries must be a 1-D or 2-D array, not of shape {:?}", array.shape),
-            })
-        }
+    let bad = |message: String| FormatError::Npy {
+        path: path.to_path_buf(),
+        message,
     };
-    let values = array.to_u32()?;
-    if width == 0 {
-        return Ok(vec![Vec::new(); array.shape.first().copied().unwrap_or(0)]);
+    let (rows, width) = match array.shape[..] {
+        [n] => (1, n),
+        [rows, w] => (rows, w),
+        _ => return Err(bad(format!("queries must be a 1-D or 2-D array, not of shape {:?}", array.shape))),
+    };
+    // A row of no tokens is no query; refusing it also keeps the number of
+    // rows (each an allocation) bounded by the data bytes of the file,
+    // whereas a header alone could promise 10^18 empty rows.
+    if width == 0 && rows > 0 {
+        return Err(bad(format!(
+            "queries of 0 tokens (shape {:?}); every query or target needs at least one token",
+            array.shape
+        )));
     }
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    let values = array.to_u32()?;
     values
         .chunks(width)
         .enumerate()
@@ -505,17 +516,17 @@ pub(crate) use chunked::{read_exact_at, write_all_at};
 
 /// Reads a whole file, naming it in the error.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, FormatError> {
-    fs::read(path).map_err(|source| FormatError::Read {
+    fs::read(path).map_err(|reason| FormatError::Read {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
 }
 
 /// Memory-maps a file read-only; `None` for an empty file, which cannot be mapped.
 pub fn map_file(path: &Path) -> Result<Option<Mmap>, FormatError> {
-    let err = |source| FormatError::Read {
+    let err = |reason| FormatError::Read {
         path: path.to_path_buf(),
-        source,
+        reason,
     };
     let file = File::open(path).map_err(err)?;
     if file.metadata().map_err(err)?.len() == 0 {
@@ -575,13 +586,13 @@ impl<T: Token> Part<T> {
     /// Reads `train` into an owned, writable buffer (used where the tokens are
     /// rewritten in place, e.g. suffix-array construction) and validates it.
     pub fn read(train: &Path, size: &Path) -> Result<Self, FormatError> {
-        let err = |source| FormatError::Read {
+        let err = |reason| FormatError::Read {
             path: train.to_path_buf(),
-            source,
+            reason,
         };
         let file = File::open(train).map_err(err)?;
         let len = file.metadata().map_err(err)?.len() as usize;
-        if len % T::BYTES != 0 {
+        if !len.is_multiple_of(T::BYTES) {
             return Err(FormatError::OddLength {
                 what: format!("token file {}", train.display()),
                 len,
@@ -730,5 +741,45 @@ mod tests {
         assert!(matches!(check_queries::<u16, _>(&[vec![1u16; 5]], 4), Err(FormatError::QueryTooLong { .. })));
         assert!(matches!(check_queries::<u16, _>(&[vec![SEPARATOR]], 4), Err(FormatError::TokenTooLarge { .. })));
         assert!(matches!(check_queries::<u16, Vec<u16>>(&[vec![]], 4), Err(FormatError::EmptyQuery { .. })));
+    }
+
+    #[test]
+    fn npy_queries_of_zero_tokens_are_refused_without_allocating_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.npy");
+        // A header alone (no data) promising 10^12 or 10^18 empty rows: this
+        // used to allocate one vector per row (abort, or a capacity panic).
+        for rows in [1_000_000_000_000usize, 1_000_000_000_000_000_000] {
+            crate::npy::write::<u16>(&path, &[rows, 0], &[]).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() <= 128);
+            let e = read_queries::<u16>(&path).unwrap_err();
+            let message = e.to_string();
+            assert!(message.contains("q.npy") && message.contains("0 tokens"), "{message}");
+            assert!(read_queries::<u32>(&path).is_err());
+        }
+        crate::npy::write::<u16>(&path, &[0], &[]).unwrap();
+        assert!(read_queries::<u16>(&path).is_err(), "a 1-D array is one query, and this one is empty");
+        crate::npy::write::<u16>(&path, &[0, 5], &[]).unwrap();
+        assert_eq!(read_queries::<u16>(&path).unwrap(), Vec::<Vec<u16>>::new());
+        crate::npy::write::<u32>(&path, &[2, 2], &[1, 2, 3, 70_000]).unwrap();
+        assert_eq!(read_queries::<u32>(&path).unwrap(), vec![vec![1, 2], vec![3, 70_000]]);
+        assert!(matches!(read_queries::<u16>(&path), Err(FormatError::TokenTooLarge { token: 70_000, .. })));
+        crate::npy::write::<u16>(&path, &[3], &[4, 5, 6]).unwrap();
+        assert_eq!(read_queries::<u16>(&path).unwrap(), vec![vec![4, 5, 6]]);
+    }
+
+    #[test]
+    fn read_errors_name_the_path_and_the_os_error_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.train");
+        let e = read_file(&missing).unwrap_err();
+        // Shown the way the CLI shows errors: the message and its causes.
+        let shown = format!("{:#}", anyhow::Error::from(e));
+        assert!(shown.contains("missing.train"), "{shown}");
+        let reason = std::fs::read(&missing).unwrap_err().to_string();
+        assert_eq!(shown.matches(&reason).count(), 1, "{shown}");
+        let e = Part::<u16>::open(&missing, &dir.path().join("missing.train.size")).err().unwrap();
+        let shown = format!("{:#}", anyhow::Error::from(e).context("reading part"));
+        assert_eq!(shown.matches(&reason).count(), 1, "{shown}");
     }
 }

@@ -4,6 +4,11 @@
 //! Written here rather than taken from a crate because the suffix array must
 //! be memory-mapped: we need the data offset of the file, which the `.npy`
 //! crates do not expose, and only a handful of integer dtypes.
+//!
+//! A header may carry a *note*: a Python comment after the dictionary
+//! (`{...} # note`), which NumPy's parser (`ast.literal_eval`) skips. The
+//! suffix array keeps its fingerprints there (see [`crate::fingerprint`]).
+//! A note is one line of printable ASCII without quotes or braces.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -34,12 +39,16 @@ impl Element for i64 {
     const DESCR: &'static str = "<i8";
 }
 
-fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
+fn header(descr: &str, shape: &[usize], note: Option<&str>) -> Vec<u8> {
     let dims = match shape {
         [n] => format!("({n},)"),
         _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     };
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    if let Some(note) = note.filter(|n| valid_note(n)) {
+        dict.push_str(" # ");
+        dict.push_str(note);
+    }
     // Pad so that the data starts at a multiple of 64 bytes, which keeps a
     // mapped array aligned for every element type.
     let unpadded = MAGIC.len() + 2 + 2 + dict.len() + 1;
@@ -54,11 +63,28 @@ fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
     out
 }
 
+/// Whether `note` can stand in a header: printable ASCII, nothing that the
+/// header's dictionary or line could be mistaken for.
+fn valid_note(note: &str) -> bool {
+    note.bytes().all(|b| (b' '..=b'~').contains(&b) && !b"'\"{}#".contains(&b))
+}
+
 /// Writes `data` as an array of `shape` (whose product must be `data.len()`).
 ///
 /// The file is written under a temporary name and renamed, so that `path`
 /// never holds a partly written array.
 pub fn write<E: Element>(path: &Path, shape: &[usize], data: &[E]) -> Result<(), FormatError> {
+    write_with_note(path, shape, data, None)
+}
+
+/// [`write()`], with `note` in the header (dropped if it is not a valid note:
+/// printable ASCII without quotes, braces or `#`).
+pub fn write_with_note<E: Element>(
+    path: &Path,
+    shape: &[usize],
+    data: &[E],
+    note: Option<&str>,
+) -> Result<(), FormatError> {
     debug_assert_eq!(shape.iter().product::<usize>(), data.len());
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}", std::process::id()));
@@ -67,7 +93,7 @@ pub fn write<E: Element>(path: &Path, shape: &[usize], data: &[E]) -> Result<(),
     // passing through a user-space copy.
     let written = File::create(&tmp)
         .and_then(|mut f| {
-            let head = header(E::DESCR, shape);
+            let head = header(E::DESCR, shape, note);
             f.write_all(&head)?;
             write_all_at(&f, bytemuck::cast_slice(data), head.len() as u64)
         })
@@ -75,9 +101,9 @@ pub fn write<E: Element>(path: &Path, shape: &[usize], data: &[E]) -> Result<(),
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    written.map_err(|source| FormatError::Write {
+    written.map_err(|reason| FormatError::Write {
         path: path.to_path_buf(),
-        source,
+        reason,
     })
 }
 
@@ -89,6 +115,8 @@ pub struct NpyMap {
     pub descr: String,
     /// The array's shape.
     pub shape: Vec<usize>,
+    /// The header's note, if any (see the module documentation).
+    pub note: Option<String>,
     path: PathBuf,
 }
 
@@ -129,7 +157,13 @@ impl NpyMap {
         if offset > map.len() {
             return Err(bad(path, "truncated .npy header"));
         }
-        let dict = std::str::from_utf8(&map[start..offset]).map_err(|_| bad(path, "header is not text"))?;
+        let header = std::str::from_utf8(&map[start..offset]).map_err(|_| bad(path, "header is not text"))?;
+        // The dictionary, and a note in a comment after it.
+        let (dict, note) = match header.rfind('}') {
+            Some(end) => (&header[..=end], header[end + 1..].trim().strip_prefix('#')),
+            None => (header, None),
+        };
+        let note = note.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
         let descr = dict_value(dict, "descr")
             .map(|d| d.trim_matches(|c| c == '\'' || c == '"').to_string())
             .ok_or_else(|| bad(path, "header has no descr"))?;
@@ -144,7 +178,7 @@ impl NpyMap {
             .filter(|s| !s.is_empty())
             .map(|s| s.parse::<usize>().map_err(|_| bad(path, format!("bad shape {shape_text}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let descr = descr.replace('=', "<").replace('|', "<");
+        let descr = descr.replace(['=', '|'], "<");
         let item = match descr.as_str() {
             "<u2" | "<i2" => 2usize,
             "<u4" | "<i4" => 4,
@@ -164,6 +198,7 @@ impl NpyMap {
             offset,
             descr,
             shape,
+            note,
             path: path.to_path_buf(),
         })
     }
@@ -221,9 +256,30 @@ mod tests {
         assert_eq!(m.to_u32().unwrap(), vec![1, 2, 3, 4, 5, 6]);
         write::<u64>(&path, &[0], &[]).unwrap();
         assert_eq!(NpyMap::open(&path).unwrap().data::<u64>().unwrap(), &[] as &[u64]);
-        std::fs::write(&path, header("<u8", &[1 << 62, 8])).unwrap();
+        std::fs::write(&path, header("<u8", &[1 << 62, 8], None)).unwrap();
         assert!(NpyMap::open(&path).is_err(), "an overflowing shape must be an error");
         std::fs::write(&path, b"\x93NUMPY\x01\x00\xff\xff").unwrap();
         assert!(NpyMap::open(&path).is_err());
+    }
+
+    #[test]
+    fn notes_ride_in_a_comment_after_the_dictionary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.npy");
+        write_with_note(&path, &[3], &[7u32, 8, 9], Some("part=0123 array=abcd")).unwrap();
+        let m = NpyMap::open(&path).unwrap();
+        assert_eq!(m.note.as_deref(), Some("part=0123 array=abcd"));
+        assert_eq!((m.shape.clone(), m.offset % 64), (vec![3], 0));
+        assert_eq!(m.data::<u32>().unwrap(), &[7, 8, 9]);
+        let text = std::fs::read(&path).unwrap();
+        assert!(text.windows(24).any(|w| w == b"} # part=0123 array=abcd"));
+        // What cannot be a note is left out rather than break the header.
+        for bad in ["x}", "it's", "a\nb", "#", "\u{e9}"] {
+            write_with_note(&path, &[1], &[1u32], Some(bad)).unwrap();
+            let m = NpyMap::open(&path).unwrap();
+            assert_eq!((m.note, m.shape), (None, vec![1]), "{bad:?}");
+        }
+        write(&path, &[1], &[1u32]).unwrap();
+        assert_eq!(NpyMap::open(&path).unwrap().note, None);
     }
 }

@@ -33,6 +33,16 @@ fn queries_arg<T: Token>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<T>>> {
     if let Ok(path) = obj.extract::<PathBuf>() {
         return io::read_queries(&path).map_err(err);
     }
+    // An array of shape (n, 0) holds no data whatever n is: refuse it before
+    // making a vector per row, as the file reader does.
+    if let Ok(shape) = obj.getattr("shape").and_then(|s| s.extract::<(usize, usize)>()) {
+        if shape.1 == 0 && shape.0 > 0 {
+            return Err(err(format!(
+                "queries of 0 tokens (shape ({}, 0)); every query or target needs at least one token",
+                shape.0
+            )));
+        }
+    }
     let rows: Vec<Vec<u32>> = if let Ok(a) = obj.extract::<PyReadonlyArray2<u16>>() {
         a.as_array().rows().into_iter().map(|r| r.iter().map(|&v| u32::from(v)).collect()).collect()
     } else if let Ok(a) = obj.extract::<PyReadonlyArray2<u32>>() {
@@ -189,6 +199,9 @@ fn count_multi<'py>(
     Ok(PyArray1::from_vec(py, counts))
 }
 
+/// The `(positions, counts)` arrays of [`self_similar`].
+type PositionsAndCounts<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
+
 /// Every sequence of `length` tokens occurring at least twice in the part:
 /// `(positions, counts)`, uint64 arrays; cluster `i` is
 /// `positions[sum(counts[:i]) : sum(counts[:i+1])]` (token positions in the part).
@@ -202,7 +215,7 @@ fn self_similar<'py>(
     sa: Option<PathBuf>,
     token_bytes: u8,
     progress: bool,
-) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>)> {
+) -> PyResult<PositionsAndCounts<'py>> {
     if length == 0 {
         return Err(err("length must be at least 1"));
     }

@@ -11,9 +11,14 @@
 //! the others get a short posting list. Windows that pass the filter are
 //! verified exactly (Hamming by comparison, Levenshtein bit-parallel), and per
 //! target and metric the closest non-overlapping windows are kept greedily.
+//!
+//! The index and the per-thread counts have one slot per distinct token of
+//! the targets (see [`crate::dense`]), never one per id up to the largest, so
+//! their memory follows the size of the targets whatever ids they hold.
 
 use rayon::prelude::*;
 
+use crate::dense::{DenseIds, ABSENT};
 use crate::io::{check_queries, Document, FormatError, Token};
 
 /// Distance metrics of the scan.
@@ -93,7 +98,6 @@ impl Counter for u16 {
 /// Where the filter finds the targets holding a token.
 #[derive(Clone, Copy)]
 enum Entry {
-    Absent,
     Dense(u32),
     Sparse(u32, u32),
 }
@@ -102,7 +106,9 @@ enum Entry {
 struct Index<T: Token, C: Counter> {
     targets: Vec<Vec<T>>,
     len: usize,
-    /// Token id -> entry; ids beyond the table hold no target.
+    /// Token id -> slot of the distinct tokens of the targets.
+    ids: DenseIds,
+    /// Slot -> entry.
     entries: Vec<Entry>,
     /// Dense rows: `rows[r * k + t]` = multiplicity in target `t`.
     rows: Vec<C>,
@@ -146,33 +152,36 @@ impl<T: Token, C: Counter> Index<T, C> {
         // By token, then by decreasing multiplicity and target: the order a
         // sparse posting list is kept in.
         holdings.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)).then(a.1.cmp(&b.1)));
-        let table = holdings.last().map_or(0, |h| h.0.get() as usize + 1);
-        let mut entries = vec![Entry::Absent; table];
+        let mut distinct: Vec<u32> = holdings.iter().map(|h| h.0.get()).collect();
+        distinct.dedup();
+        let ids = DenseIds::new(&distinct);
+        let mut entries = Vec::with_capacity(distinct.len());
         let (mut rows, mut post_target, mut post_mult) = (Vec::new(), Vec::new(), Vec::new());
         // A dense row costs k/16 vector steps, a posting one scattered step
         // each: dense wins once a token is in more than ~1/8 of the targets.
         let dense_from = (k / 8).max(4);
+        // Groups come by increasing token, so the i-th group gets slot i.
         for posts in holdings.chunk_by(|a, b| a.0 == b.0) {
-            let slot = &mut entries[posts[0].0.get() as usize];
             if posts.len() >= dense_from {
                 let r = rows.len() / k;
                 rows.resize(rows.len() + k, C::default());
                 for &(_, t, m) in posts {
                     rows[r * k + t as usize] = C::from_usize(m as usize);
                 }
-                *slot = Entry::Dense(r as u32);
+                entries.push(Entry::Dense(r as u32));
             } else {
                 let start = post_target.len() as u32;
                 for &(_, t, m) in posts {
                     post_target.push(t);
                     post_mult.push(m);
                 }
-                *slot = Entry::Sparse(start, post_target.len() as u32);
+                entries.push(Entry::Sparse(start, post_target.len() as u32));
             }
         }
         Index {
             targets,
             len,
+            ids,
             entries,
             rows,
             post_target,
@@ -182,8 +191,14 @@ impl<T: Token, C: Counter> Index<T, C> {
         }
     }
 
-    fn entry(&self, x: T) -> Entry {
-        self.entries.get(x.get() as usize).copied().unwrap_or(Entry::Absent)
+    /// The slot of `x` and its entry, if some target holds `x`.
+    #[inline]
+    fn entry(&self, x: T) -> Option<(usize, Entry)> {
+        let slot = self.ids.get(x.get());
+        if slot == ABSENT {
+            return None;
+        }
+        self.entries.get(slot as usize).map(|&e| (slot as usize, e))
     }
 }
 
@@ -191,7 +206,7 @@ impl<T: Token, C: Counter> Index<T, C> {
 struct Window<C> {
     /// Multiset overlap of the window with each target.
     overlap: Vec<C>,
-    /// Occurrences in the window of each token id that some target holds.
+    /// Occurrences in the window of each token that some target holds, by slot.
     counts: Vec<u32>,
     pv: Vec<u64>,
     mv: Vec<u64>,
@@ -209,15 +224,13 @@ impl<C: Counter> Window<C> {
     }
 
     fn enter<T: Token>(&mut self, index: &Index<T, C>, x: T) {
-        let entry = index.entry(x);
-        if let Entry::Absent = entry {
+        let Some((slot, entry)) = index.entry(x) else {
             return;
-        }
-        let c = &mut self.counts[x.get() as usize];
+        };
+        let c = &mut self.counts[slot];
         *c += 1;
         let have = *c;
         match entry {
-            Entry::Absent => {}
             Entry::Dense(r) => {
                 let k = self.overlap.len();
                 let row = &index.rows[r as usize * k..(r as usize + 1) * k];
@@ -240,15 +253,13 @@ impl<C: Counter> Window<C> {
     }
 
     fn leave<T: Token>(&mut self, index: &Index<T, C>, x: T) {
-        let entry = index.entry(x);
-        if let Entry::Absent = entry {
+        let Some((slot, entry)) = index.entry(x) else {
             return;
-        }
-        let c = &mut self.counts[x.get() as usize];
+        };
+        let c = &mut self.counts[slot];
         let had = *c;
         *c -= 1;
         match entry {
-            Entry::Absent => {}
             Entry::Dense(r) => {
                 let k = self.overlap.len();
                 let row = &index.rows[r as usize * k..(r as usize + 1) * k];
@@ -504,7 +515,7 @@ mod tests {
 
     /// The obviously correct scan: every window, both metrics by definition,
     /// greedy selection over the whole part.
-    fn reference(part: &Part<u16>, targets: &[Vec<u16>], d: usize) -> Vec<Hit> {
+    fn reference<T: Token>(part: &Part<T>, targets: &[Vec<T>], d: usize) -> Vec<Hit> {
         let len = targets[0].len();
         let mut out = Vec::new();
         for (t, target) in targets.iter().enumerate() {
@@ -579,6 +590,38 @@ mod tests {
         let got = scan(part.tokens(), part.docs(), vec![target.clone()], 5, &|_| {}).unwrap();
         assert_eq!(got, reference(&part, &[target], 5));
         assert!(got.iter().any(|h| h.metric == Metric::Levenshtein && h.distance == 2 && h.offset == 40));
+    }
+
+    #[test]
+    fn memory_follows_the_targets_not_their_largest_id() {
+        // One id near 2^31 used to size the index and every thread's counts
+        // by the id: about 24 GiB for these few bytes.
+        let target = vec![0x7FFF_FFFEu32, 5, 0x4000_0000, 5];
+        let index = Index::<u32, u8>::new(vec![target.clone()]);
+        let w = Window::new(&index);
+        assert_eq!(w.counts.len(), 3);
+        assert_eq!(index.entries.len(), 3);
+        assert!(index.ids.heap_bytes() <= 4096, "{} bytes", index.ids.heap_bytes());
+        let body = vec![1, 0x7FFF_FFFE, 5, 0x4000_0000, 5, 0x7FFF_FFFD, 5, 0x4000_0000, 5, 0x7FFF_FFFE];
+        let (tokens, offsets) = build_part(&[(3, body), (4, vec![5, 5, 0x4000_0000])]);
+        let part = Part::from_tokens(tokens, &offsets).unwrap();
+        let got = scan(part.tokens(), part.docs(), vec![target.clone()], 2, &|_| {}).unwrap();
+        assert_eq!(got, reference(&part, &[target], 2));
+        assert!(got.iter().any(|h| h.distance == 0 && h.offset == 1));
+    }
+
+    proptest! {
+        #[test]
+        fn u32_scan_with_sparse_ids_equals_reference(
+            docs in prop::collection::vec((any::<u32>(), prop::collection::vec(prop::sample::select(vec![0u32, 9, 70_000, 0x4000_0000, 0x7FFF_FFFE]), 0..40)), 1..4),
+            targets in prop::collection::vec(prop::collection::vec(prop::sample::select(vec![9u32, 70_000, 0x4000_0001, 0x7FFF_FFFE]), 4), 1..4),
+            d in 0usize..5,
+        ) {
+            let (tokens, offsets) = build_part(&docs);
+            let part = Part::from_tokens(tokens, &offsets).unwrap();
+            let got = scan(part.tokens(), part.docs(), targets.clone(), d, &|_| {}).unwrap();
+            prop_assert_eq!(got, reference(&part, &targets, d));
+        }
     }
 
     #[test]
