@@ -68,7 +68,7 @@ fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {
     // Scan for two windows of the first body that has them (one and the
     // same length), within a distance the knob picks.
     let len = 1 + (knob as usize >> 4) % 6;
-    let Some(d) = docs.iter().find(|d| d.end - d.start >= len + 1) else {
+    let Some(d) = docs.iter().find(|d| d.end - d.start > len) else {
         return;
     };
     let body = &tokens[d.start..d.end];
