@@ -8,7 +8,8 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
-from mosaic_exp.inject.inject import Piece, inject_book, mark_token_exact
+from mosaic_exp.inject.fidelity import measure_text_copies
+from mosaic_exp.inject.inject import Piece, inject_book
 
 # Rejection reasons, in the order they are checked.
 EOS = "eos"
@@ -54,7 +55,7 @@ def survives_injection(tokens: Sequence[int], tokenizer: PreTrainedTokenizerBase
     """
     piece = Piece(tokenizer.decode(list(tokens)), list(tokens), canary=0, kind="reference")
     book, insertions = inject_book(f"{CONTEXT} {CONTEXT}", [piece], np.random.default_rng(0), book=0, book_id="check")
-    mark_token_exact(book, insertions, tokenizer)
+    measure_text_copies(book, insertions, tokenizer)
     return bool(insertions[0].token_exact)
 
 

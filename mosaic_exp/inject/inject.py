@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from transformers import PreTrainedTokenizerBase
 
 _SPACE = re.compile(r"\s")
 
@@ -84,24 +83,3 @@ def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, bo
     parts.append(text[previous:])
     return "".join(parts), insertions
 
-
-def mark_token_exact(text: str, insertions: list[Insertion], tokenizer: PreTrainedTokenizerBase) -> None:
-    """Sets ``token_exact``: does the book's tokenization contain the piece's tokens there?
-
-    BPE merges across the piece's boundaries can change its first or last
-    token; such a copy is still in the book, just not token for token. The
-    canary filter checks with this; the injection stage measures every copy
-    with :mod:`mosaic_exp.inject.fidelity` (edit distance to its exact span).
-    """
-    if not insertions:
-        return
-    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-    ids, offsets = encoding["input_ids"], encoding["offset_mapping"]
-    ends = np.array([end for _, end in offsets])
-    for ins in insertions:
-        # The piece's first token is the first one ending after the separating space.
-        first = int(np.searchsorted(ends, ins.offset, side="right"))
-        n = len(ins.tokens)
-        ins.token_exact = any(
-            ids[s : s + n] == ins.tokens for s in range(max(0, first - 1), min(len(ids), first + 2))
-        )
