@@ -49,17 +49,17 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
+from authors_trainer import InBookOrder  # noqa: E402
 from transformers import DataCollatorForLanguageModeling, TrainerCallback, TrainingArguments  # noqa: E402
 
-from authors_trainer import InBookOrder  # noqa: E402
 from mosaic_exp.app import quiet_libraries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.inject.stage import load_injected  # noqa: E402
@@ -130,15 +130,25 @@ def run_hf(cfg, models, books: list[str], out: str) -> Run:
     model, tokenizer = load_causal_lm(cfg.model, models)
     tokenizer.pad_token = tokenizer.eos_token  # as the authors' script sets it
     args = TrainingArguments(
-        output_dir=out, per_device_train_batch_size=2, learning_rate=cfg.lr, weight_decay=0.01, num_train_epochs=1,
+        output_dir=out,
+        per_device_train_batch_size=2,
+        learning_rate=cfg.lr,
+        weight_decay=0.01,
+        num_train_epochs=1,
         # Not training arguments: where it runs, and no checkpoints, reports or progress bar.
-        use_cpu=True, save_strategy="no", report_to="none", disable_tqdm=True,
+        use_cpu=True,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
     )
     timer = HFStepTimes()
     chunks = authors_chunks(tokenizer, books, chunk_length(cfg, model))
     trainer = InBookOrder(
-        model=model, args=args, train_dataset=[{"input_ids": c} for c in chunks],
-        data_collator=DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False), callbacks=[timer],
+        model=model,
+        args=args,
+        train_dataset=[{"input_ids": c} for c in chunks],
+        data_collator=DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False),
+        callbacks=[timer],
     )
     trainer.losses = []
     return timed(trainer.train, timer.times, trainer.losses)
@@ -174,13 +184,26 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     quiet_libraries()
     root = Path(os.environ.get("MOSAIC_ROOT", REPO))
-    cfg = compose_config([
-        "experiment=fuzzy_mlm", "topk=10", "tiny_world.progress_bar=false",
-        # The CPU, chunks in book order (the HF side reads them in order too), no progress bar (nor there).
-        "trainer=cpu", "train.shuffle=false", "trainer.enable_progress_bar=false", *args.overrides,
-    ], root=root)
-    assert (cfg.train.batch_size, cfg.train.weight_decay, cfg.trainer.gradient_clip_val, cfg.trainer.max_epochs,
-            cfg.train.warmup_steps) == (2, 0.01, 1.0, 1, 0), "the authors' recipe is the HF Trainer's defaults"
+    cfg = compose_config(
+        [
+            "experiment=fuzzy_mlm",
+            "topk=10",
+            "tiny_world.progress_bar=false",
+            # The CPU, chunks in book order (the HF side reads them in order too), no progress bar (nor there).
+            "trainer=cpu",
+            "train.shuffle=false",
+            "trainer.enable_progress_bar=false",
+            *args.overrides,
+        ],
+        root=root,
+    )
+    assert (
+        cfg.train.batch_size,
+        cfg.train.weight_decay,
+        cfg.trainer.gradient_clip_val,
+        cfg.trainer.max_epochs,
+        cfg.train.warmup_steps,
+    ) == (2, 0.01, 1.0, 1, 0), "the authors' recipe is the HF Trainer's defaults"
     artifacts = injection_stages(cfg, ArtifactStore(cfg.paths.cache_dir))
     models = tiny_models(artifacts)
     all_books = list(load_injected(artifacts["inject"].path)[0]["text"])
@@ -199,17 +222,19 @@ def main() -> None:
                 runs[name] = run = runners[name](cfg, models, books, f"{tmp}/{repeat}-{name[:2]}")
                 assert len(run.times) == n_steps, f"{name} ran {len(run.times)} steps, not {n_steps}"
                 results[name].append(throughputs(run, n_steps * 2 * length, args.skip))
-                print(f"  run {repeat + 1} {name}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, "
-                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+                print(f"  run {repeat + 1} {name}: {run.wall:.1f} s wall, {run.cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)
             ours, hf = (runs[name].losses for name in runners)
             worst = max(worst, float(((ours - hf).abs() / hf.abs()).max()))
 
     identical = worst <= RTOL
-    print(f"\nfine-tuning, {n_steps} steps of 2 x {length} tokens ({len(books)} books, one epoch), CPU fp32, "
-          f"{torch.get_num_threads()} threads; medians of {args.repeats} runs; load averages "
-          + " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    print(f"identical work: {'PASS' if identical else 'FAIL'} (per-step losses of ours vs HF, largest relative "
-          f"difference {worst:.1e}, rtol {RTOL:g})")
+    print(
+        f"\nfine-tuning, {n_steps} steps of 2 x {length} tokens ({len(books)} books, one epoch), CPU fp32, "
+        f"{torch.get_num_threads()} threads; medians of {args.repeats} runs; load averages " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    )
+    print(
+        f"identical work: {'PASS' if identical else 'FAIL'} (per-step losses of ours vs HF, largest relative "
+        f"difference {worst:.1e}, rtol {RTOL:g})"
+    )
     print(f"{'tokens/s':<18} {'fit':>8} {'steady':>8} {'cpu':>8}")
     medians = {name: [statistics.median(col) for col in zip(*rows)] for name, rows in results.items()}
     for name, rates in medians.items():

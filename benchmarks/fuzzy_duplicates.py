@@ -31,13 +31,12 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from mosaic_exp.config.compose import compose_config  # noqa: E402
-
 from mosaic_exp.canaries.filters import CanaryFilter  # noqa: E402
 from mosaic_exp.canaries.sample import draw_canaries, sample_texts  # noqa: E402
 from mosaic_exp.canaries.stage import load_canaries  # noqa: E402
-from mosaic_exp.config.schema import ReplaceConfig  # noqa: E402
+from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.models.loading import inference_device, load_causal_lm, load_masked_lm, load_tokenizer  # noqa: E402
+from mosaic_exp.perturb.config import ReplaceConfig  # noqa: E402
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk  # noqa: E402
 from mosaic_exp.perturb.replace import Replace  # noqa: E402
 from mosaic_exp.pipeline import canary_stages, tiny_models  # noqa: E402
@@ -120,8 +119,10 @@ def main() -> None:
     samples = sample_texts(generator, gen_tok, cfg.canaries.batch_size, int(1.25 * cfg.canaries.length) + 25, 1.0)
     canaries, report = draw_canaries(samples, CanaryFilter(target, cfg.canaries.length, 0.2), target, 50, 10_000, "bench")
     print(f"top-k lists identical to the baseline at {agreement:.2%} of positions, top-k sets at {same_sets:.2%}")
-    print(f"\ncanary sampling: {report.accepted} accepted of {report.drawn} drawn in {report.seconds:.1f} s "
-          f"= {report.per_second:.2f} canaries/s; rejected {report.rejected}")
+    print(
+        f"\ncanary sampling: {report.accepted} accepted of {report.drawn} drawn in {report.seconds:.1f} s "
+        f"= {report.per_second:.2f} canaries/s; rejected {report.rejected}"
+    )
 
 
 if __name__ == "__main__":

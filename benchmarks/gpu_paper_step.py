@@ -37,11 +37,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import lightning as L  # noqa: E402
 import torch  # noqa: E402
+from authors_trainer import InBookOrder  # noqa: E402
 from transformers import (  # noqa: E402
-    DataCollatorForLanguageModeling, GPTNeoConfig, GPTNeoForCausalLM, TrainerCallback, TrainingArguments,
+    DataCollatorForLanguageModeling,
+    GPTNeoConfig,
+    GPTNeoForCausalLM,
+    TrainerCallback,
+    TrainingArguments,
 )
 
-from authors_trainer import InBookOrder  # noqa: E402
 from mosaic_exp.app import quiet_libraries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.tasks.train import chunk_length, fine_tune  # noqa: E402
@@ -68,9 +72,20 @@ def build_model(args: argparse.Namespace, device: str | None = None) -> GPTNeoFo
     layers = args.layers
     types = [[["global", "local"], layers // 2]] + ([[["global"], 1]] if layers % 2 else [])
     config = GPTNeoConfig(
-        vocab_size=50257, max_position_embeddings=2048, hidden_size=args.hidden, num_layers=layers, num_heads=16,
-        attention_types=types, window_size=256, activation_function="gelu_new", embed_dropout=0.0,
-        attention_dropout=0.0, resid_dropout=0.0, layer_norm_epsilon=1e-5, bos_token_id=EOS, eos_token_id=EOS,
+        vocab_size=50257,
+        max_position_embeddings=2048,
+        hidden_size=args.hidden,
+        num_layers=layers,
+        num_heads=16,
+        attention_types=types,
+        window_size=256,
+        activation_function="gelu_new",
+        embed_dropout=0.0,
+        attention_dropout=0.0,
+        resid_dropout=0.0,
+        layer_norm_epsilon=1e-5,
+        bos_token_id=EOS,
+        eos_token_id=EOS,
     )
     torch.manual_seed(0)  # every system starts from the same weights
     with torch.device(device or args.device):  # initialised where it trains: seconds, not a minute on the CPU
@@ -103,8 +118,12 @@ class HFSteps(TrainerCallback):
 
 def run_ours(args, books: dict[str, list[int]], out: str) -> tuple[list[float], list[float]]:
     overrides = [
-        "experiment=paper", f"lr={args.lr}", "train.shuffle=false", f"train.context_length={args.seq}",
-        "trainer.enable_progress_bar=false", *(["trainer.accelerator=cpu"] if args.device == "cpu" else []),
+        "experiment=paper",
+        f"lr={args.lr}",
+        "train.shuffle=false",
+        f"train.context_length={args.seq}",
+        "trainer.enable_progress_bar=false",
+        *(["trainer.accelerator=cpu"] if args.device == "cpu" else []),
     ]
     cfg = compose_config(overrides, root=out)
     model = build_model(args)
@@ -117,17 +136,28 @@ def run_ours(args, books: dict[str, list[int]], out: str) -> tuple[list[float], 
 def run_hf(args, books: dict[str, list[int]], out: str, bf16: bool) -> tuple[list[float], list[float]]:
     model = build_model(args)
     training = TrainingArguments(
-        output_dir=out, per_device_train_batch_size=2, learning_rate=args.lr, weight_decay=0.01, num_train_epochs=1,
+        output_dir=out,
+        per_device_train_batch_size=2,
+        learning_rate=args.lr,
+        weight_decay=0.01,
+        num_train_epochs=1,
         bf16=bf16,  # the authors ran fp32 (bf16=False); bf16 matches our trainer=gpu
         # Not training arguments: where it runs, no checkpoints, reports or progress bar.
-        use_cpu=args.device == "cpu", save_strategy="no", report_to="none", disable_tqdm=True,
+        use_cpu=args.device == "cpu",
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
     )
     steps = HFSteps(args.device)
     # Lists of ids: the authors' collator stacks them (no padding: every chunk is full) and, with
     # pad = EOS, masks EOS labels; the random ids hold no EOS, so its labels are ours.
     collator = DataCollatorForLanguageModeling(tokenizer=PretokenizedBooks({}), mlm=False)
     trainer = InBookOrder(
-        model=model, args=training, train_dataset=list(books.values()), data_collator=collator, callbacks=[steps],
+        model=model,
+        args=training,
+        train_dataset=list(books.values()),
+        data_collator=collator,
+        callbacks=[steps],
     )
     trainer.losses = []
     trainer.train()
@@ -168,11 +198,12 @@ def main() -> None:
     parser.add_argument("--hf-fp32", action="store_true", help="also run the HF Trainer in fp32 (the authors' default)")
     args = parser.parse_args()
     if args.device == "cuda" and not torch.cuda.is_available():
-        sys.exit("--device cuda: CUDA is not available here. A CPU smoke test: "
-                 "--device cpu --layers 1 --hidden 64 --seq 128 --steps 4")
+        sys.exit("--device cuda: CUDA is not available here. A CPU smoke test: --device cpu --layers 1 --hidden 64 --seq 128 --steps 4")
     if args.warmup < 1 or args.seq > 2048 or args.hidden % 16:
-        sys.exit("--warmup must be at least 1 (the first step has no start time), --seq at most 2048 "
-                 "(GPT-Neo's context) and --hidden a multiple of its 16 heads")
+        sys.exit(
+            "--warmup must be at least 1 (the first step has no start time), --seq at most 2048 "
+            "(GPT-Neo's context) and --hidden a multiple of its 16 heads"
+        )
     quiet_libraries()
 
     # One book per chunk, of exactly --seq random ids without EOS, (warmup + steps) x batch 2 of them.
@@ -184,8 +215,10 @@ def main() -> None:
     model = build_model(args, device="meta")  # its size and attention kernel, without allocating it
     n_params, attn = model.num_parameters(), model.config._attn_implementation
     device = torch.cuda.get_device_name() if args.device == "cuda" else "CPU"
-    print(f"GPT-Neo {n_params / 1e9:.3f}B parameters ({args.layers} layers, hidden {args.hidden}, {attn} attention), "
-          f"batch 2 x {args.seq} tokens, {args.warmup} warm-up + {args.steps} timed steps on {device}")
+    print(
+        f"GPT-Neo {n_params / 1e9:.3f}B parameters ({args.layers} layers, hidden {args.hidden}, {attn} attention), "
+        f"batch 2 x {args.seq} tokens, {args.warmup} warm-up + {args.steps} timed steps on {device}"
+    )
     systems = {
         "ours (fine_tune, bf16-mixed)": lambda out: run_ours(args, books, out),
         "HF Trainer (bf16=True)": lambda out: run_hf(args, books, out, bf16=True),
@@ -202,8 +235,10 @@ def main() -> None:
         print(f"{name:<30} {r['tokens/s']:>10.0f} {r['peak']:>9} {mfu:>7.1%}")
     ours, hf = results["ours (fine_tune, bf16-mixed)"], results["HF Trainer (bf16=True)"]
     diff = max(abs(a - b) for a, b in zip(ours["losses"], hf["losses"]))
-    print(f"losses, ours vs HF bf16: first step {ours['losses'][0]:.4f} vs {hf['losses'][0]:.4f}, "
-          f"last {ours['losses'][-1]:.4f} vs {hf['losses'][-1]:.4f}, largest difference {diff:.2e}")
+    print(
+        f"losses, ours vs HF bf16: first step {ours['losses'][0]:.4f} vs {hf['losses'][0]:.4f}, "
+        f"last {ours['losses'][-1]:.4f} vs {hf['losses'][-1]:.4f}, largest difference {diff:.2e}"
+    )
     ratio = ours["tokens/s"] / hf["tokens/s"]
     print(f"ours / HF (bf16) tokens/s = {ratio:.3f}: {'PASS' if ratio >= TARGET else 'FAIL'} (target >= {TARGET})")
 

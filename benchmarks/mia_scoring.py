@@ -116,8 +116,9 @@ def main() -> None:
 
     ours_t, naive_t = [], []
     for _ in range(args.repeats):
-        ours, seconds = timed(score_canaries, target, tokenizer, members, non_members, reference, reference_tokenizer,
-                              k=k, batch_size=cfg.mia.batch_size)
+        ours, seconds = timed(
+            score_canaries, target, tokenizer, members, non_members, reference, reference_tokenizer, k=k, batch_size=cfg.mia.batch_size
+        )
         ours_t.append(seconds)
         naive, seconds = timed(naive_scores, target, tokenizer, reference, reference_tokenizer, members + non_members, k)
         naive_t.append(seconds)
@@ -125,8 +126,10 @@ def main() -> None:
 
     ours_s, naive_s = statistics.median(ours_t), statistics.median(naive_t)
     n = len(ours)
-    print(f"{n} canaries x {len(ATTACKS)} attacks, CPU {torch.get_num_threads()} threads, batch {cfg.mia.batch_size}; "
-          f"medians of {args.repeats}; load averages {os.getloadavg()}")
+    print(
+        f"{n} canaries x {len(ATTACKS)} attacks, CPU {torch.get_num_threads()} threads, batch {cfg.mia.batch_size}; "
+        f"medians of {args.repeats}; load averages {os.getloadavg()}"
+    )
     print(f"{'method':<36} {'passes':>7} {'seconds':>8} {'canaries/s':>11} {'speed-up':>9}")
     print(f"{'naive: per attack, one at a time':<36} {8 * n:>7} {naive_s:>8.2f} {n / naive_s:>11.0f} {1:>8.2f}x")
     print(f"{'ours: score_canaries':<36} {3 * n:>7} {ours_s:>8.2f} {n / ours_s:>11.0f} {naive_s / ours_s:>8.2f}x")

@@ -99,18 +99,19 @@ def run_child(cmd: list[str]) -> tuple[float, float, int]:
     # (ru_maxrss of children would also count the pages of this Python
     # process that the child held between fork and exec).
     probe = (
-        'import resource, subprocess, sys, time; t = time.perf_counter(); '
-        'p = subprocess.Popen(sys.argv[1:]); peak = 0\n'
-        'while p.poll() is None:\n'
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "p = subprocess.Popen(sys.argv[1:]); peak = 0\n"
+        "while p.poll() is None:\n"
         '    try: peak = max(peak, int(next(l for l in open(f"/proc/{p.pid}/status") if l.startswith("VmHWM")).split()[1]))\n'
-        '    except (OSError, StopIteration, ValueError): pass\n'
-        '    time.sleep(0.02)\n'
-        'r = resource.getrusage(resource.RUSAGE_CHILDREN); '
-        'print(time.perf_counter() - t, r.ru_utime + r.ru_stime, max(peak, r.ru_maxrss)); sys.exit(p.returncode)'
+        "    except (OSError, StopIteration, ValueError): pass\n"
+        "    time.sleep(0.02)\n"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(time.perf_counter() - t, r.ru_utime + r.ru_stime, max(peak, r.ru_maxrss)); sys.exit(p.returncode)"
     )
     out = subprocess.run([sys.executable, "-c", probe, *cmd], check=True, capture_output=True, text=True).stdout
     wall, cpu, kib = out.split()
     return float(wall), float(cpu), int(kib) * 1024
+
 
 def hamming(a, b) -> int:
     return sum(x != y for x, y in zip(a, b))
@@ -210,8 +211,10 @@ def main() -> None:
     speedup_rate = scan_per_core / py_rate
 
     queries = np.concatenate(
-        [sample_windows(tokens, docs, args.queries // 2, rng, distinct=1),
-         np.searchsorted(np.linspace(0, 1, VOCAB), rng.random((args.queries - args.queries // 2, LENGTH))).astype(np.uint16)]
+        [
+            sample_windows(tokens, docs, args.queries // 2, rng, distinct=1),
+            np.searchsorted(np.linspace(0, 1, VOCAB), rng.random((args.queries - args.queries // 2, LENGTH))).astype(np.uint16),
+        ]
     )
     t = time.perf_counter()
     counts = _rust_sa.count_multi(train, queries, sa=sa_file)
@@ -222,17 +225,31 @@ def main() -> None:
     rows = []
     for threads, (rate, cpu, bpt, k) in sa_builds.items():
         rows += [
-            (f"SA construction, {threads} thread(s)", f"{rate / 1e6:.1f}M tokens/s (median of {k}; {cpu:.1f} CPU-s)", "10M tokens/s", rate / 10e6),
+            (
+                f"SA construction, {threads} thread(s)",
+                f"{rate / 1e6:.1f}M tokens/s (median of {k}; {cpu:.1f} CPU-s)",
+                "10M tokens/s",
+                rate / 10e6,
+            ),
             (f"SA peak memory, {threads} thread(s)", f"{bpt:.2f} bytes/token", "<= 6.5 bytes/token", 6.5 / bpt),
         ]
     rows += [
-        ("scan, 300 targets, d=50", f"{scan_per_core / 1e6:.2f}M tokens/s/core (wall, {cores} cores)", "5M tokens/s/core", scan_per_core / 5e6),
+        (
+            "scan, 300 targets, d=50",
+            f"{scan_per_core / 1e6:.2f}M tokens/s/core (wall, {cores} cores)",
+            "5M tokens/s/core",
+            scan_per_core / 5e6,
+        ),
         ("scan per CPU-second", f"{scan_per_cpu_s / 1e6:.2f}M tokens/CPU-s", "5M tokens/s/core", scan_per_cpu_s / 5e6),
         ("scan vs Python, same slice", f"{speedup_same_slice:,.0f}x ({len(slice_body)} tokens)", ">= 1,000x", speedup_same_slice / 1000),
         ("scan vs Python, throughput", f"{speedup_rate:,.0f}x (Python {py_rate:.2f} tokens/s)", ">= 1,000x", speedup_rate / 1000),
         ("count-multi, 100-token queries", f"{qps:,.0f} queries/s", "20,000 queries/s", qps / 20_000),
     ]
-    print(f"\nrust_sa on {n:,} Zipf tokens ({len(docs):,} documents), {cores} cores; scan kept {len(hits['target']):,} windows; scan CPU {scan_cpu:.1f} s; load average {load_start:.1f} before the builds, {load_end:.1f} after\n")
+    print(
+        f"\nrust_sa on {n:,} Zipf tokens ({len(docs):,} documents), {cores} cores; "
+        f"scan kept {len(hits['target']):,} windows; scan CPU {scan_cpu:.1f} s; "
+        f"load average {load_start:.1f} before the builds, {load_end:.1f} after\n"
+    )
     w = max(len(r[0]) for r in rows)
     v = max(len(r[1]) for r in rows)
     print(f"{'measure':<{w}}  {'measured':<{v}}  {'target':<20}  ratio (>= 1 meets)")

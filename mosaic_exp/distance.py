@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
-def hamming(a: Sequence[int], b: Sequence[int]) -> Optional[int]:
+def hamming(a: Sequence[int], b: Sequence[int]) -> int | None:
     """Positions that differ; None when the lengths differ (then it is undefined)."""
     if len(a) != len(b):
         return None

@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 import xxhash
 
@@ -45,10 +45,10 @@ class FileDigests:
     ``FileDigests(None)`` remembers nothing and hashes every time.
     """
 
-    def __init__(self, directory: Optional[str | Path]) -> None:
+    def __init__(self, directory: str | Path | None) -> None:
         self.directory = None if directory is None else Path(directory)
 
-    def _record(self, path: Path) -> Optional[Path]:
+    def _record(self, path: Path) -> Path | None:
         if self.directory is None:
             return None
         return self.directory / f"{hashlib.sha256(str(path).encode()).hexdigest()[:32]}.json"
@@ -96,8 +96,5 @@ class FileDigests:
         bookkeeping of the tools that wrote the folder, not its content.
         """
         root = Path(root).expanduser().resolve()
-        visible = (
-            p for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        )
+        visible = (p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
         return self.files(root, visible)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from mosaic_exp.errors import MissingInput, UserError, existing
 from mosaic_exp.fingerprint import FileDigests
@@ -47,8 +47,7 @@ class _AllowListUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
-                f"refusing to load {module}.{name}: legacy files may only contain lists, dicts, "
-                "numbers, strings and NumPy arrays"
+                f"refusing to load {module}.{name}: legacy files may only contain lists, dicts, numbers, strings and NumPy arrays"
             )
         return super().find_class(module, name)
 
@@ -64,7 +63,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def legacy_fingerprint(path: Optional[str], setting: str, digests: FileDigests) -> dict:
+def legacy_fingerprint(path: str | None, setting: str, digests: FileDigests) -> dict:
     """What identifies a legacy pickle in a stage key: where it is and its content."""
     if not path:
         raise UserError(f"import_legacy=true needs {setting} (a pickle of the original scripts)")

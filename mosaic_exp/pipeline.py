@@ -1,6 +1,6 @@
 """The stages of the memorization experiment, chained: each reads the artifacts of the one before.
 
-    corpus → tiny world (when a tiny:// model is configured) → canaries → variations → injected books
+corpus → tiny world (when a tiny:// model is configured) → canaries → variations → injected books
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from mosaic_exp.inject.stage import build_injected
 from mosaic_exp.models.loading import uses_tiny_world
 from mosaic_exp.perturb.stage import build_variations
 from mosaic_exp.store import Artifact, ArtifactStore
-from mosaic_exp.world import build_tiny_world
+from mosaic_exp.world.stages import build_tiny_world
 
 
 def prepare_stages(cfg: DictConfig, store: ArtifactStore) -> dict[str, Artifact]:

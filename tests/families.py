@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 import torch
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
@@ -72,9 +73,7 @@ from transformers import (
 )
 
 # Llama-3's pre-tokenization regex (tiktoken's cl100k pattern), as in transformers' TikTokenConverter.
-LLAMA3_PATTERN = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
+LLAMA3_PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 # First id of the Gemma kind's learned pieces: the first 128 lie below 65,536, the rest above.
 GEMMA_TEXT_START = 65_536 - 128
 BYTE_TOKENS = [f"<0x{b:02X}>" for b in range(256)]
@@ -211,9 +210,7 @@ def _tiktoken_bpe(texts: Sequence[str], vocab_size: int) -> PreTrainedTokenizerF
     tokenizer.post_processor = processors.Sequence(
         [
             processors.ByteLevel(trim_offsets=False),
-            processors.TemplateProcessing(
-                single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1", special_tokens=[(bos, bos_id)]
-            ),
+            processors.TemplateProcessing(single=f"{bos}:0 $A:0", pair=f"{bos}:0 $A:0 {bos}:1 $B:1", special_tokens=[(bos, bos_id)]),
         ]
     )
     return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=bos, eos_token=eos)
@@ -287,8 +284,11 @@ def _special_ids(tokenizer: PreTrainedTokenizerBase, pad: bool) -> dict[str, int
 def _sizes(tokenizer: PreTrainedTokenizerBase) -> dict[str, int]:
     """The tiny dimensions, under the argument names most transformers configs share."""
     return {
-        "vocab_size": len(tokenizer), "hidden_size": HIDDEN, "intermediate_size": INTERMEDIATE,
-        "num_hidden_layers": LAYERS, "num_attention_heads": HEADS,
+        "vocab_size": len(tokenizer),
+        "hidden_size": HIDDEN,
+        "intermediate_size": INTERMEDIATE,
+        "num_hidden_layers": LAYERS,
+        "num_attention_heads": HEADS,
     }
 
 

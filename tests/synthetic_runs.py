@@ -41,7 +41,9 @@ def results(model: str, seed: int, perturbation: dict) -> dict:
     auc = exact_auc(worth(perturbation), seed, model)
     attacks = {"ratio": auc, "loss": 0.5}
     return {
-        "model": model, "seed": seed, "perturbation": perturbation,
+        "model": model,
+        "seed": seed,
+        "perturbation": perturbation,
         "attacks": {a: {"auc": v, "tpr@1%fpr": 0.0, "tpr@10%fpr": 0.0} for a, v in attacks.items()},
     }
 

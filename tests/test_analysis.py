@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import compose_config
 
 from mosaic_exp.analysis.records import family_of, family_params, legacy_records, run_records
 from mosaic_exp.analysis.tables import auc_table, rho_table
 from mosaic_exp.metrics.rho import rho
 from mosaic_exp.tasks.analyze import analyze
-
-from conftest import compose_config
 
 EXACT = {1: 0.55, 2: 0.62, 3: 0.68, 4: 0.73, 5: 0.80}
 
@@ -117,8 +116,12 @@ def test_task_analyze_writes_tables(tmp_path: Path) -> None:
     _sweep(tmp_path / "sweep")
     _legacy_files(tmp_path / "aucs")
     cfg = compose_config(
-        ["task=analyze", f"analysis.inputs=[{tmp_path / 'sweep'}]", f"analysis.legacy_dir={tmp_path / 'aucs'}",
-         f"paths.output_dir={tmp_path / 'out'}"],
+        [
+            "task=analyze",
+            f"analysis.inputs=[{tmp_path / 'sweep'}]",
+            f"analysis.legacy_dir={tmp_path / 'aucs'}",
+            f"paths.output_dir={tmp_path / 'out'}",
+        ],
         root=tmp_path,
     )
     tables = analyze(cfg)

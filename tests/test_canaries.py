@@ -9,18 +9,24 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import compose_config
+from families import real_texts, train_tokenizer
 from transformers import AutoTokenizer
 
 from mosaic_exp.canaries.filters import (
-    EOS, JACCARD, ROUNDTRIP, TOO_SHORT, CanaryFilter, jaccard, survives_injection, tokens_in_book,
+    EOS,
+    JACCARD,
+    ROUNDTRIP,
+    TOO_SHORT,
+    CanaryFilter,
+    jaccard,
+    survives_injection,
+    tokens_in_book,
 )
 from mosaic_exp.canaries.sample import NotEnoughCanaries, draw_canaries, sample_texts
 from mosaic_exp.canaries.stage import FILE, build_canaries, load_canaries
 from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
 from mosaic_exp.store import ArtifactStore
-
-from conftest import compose_config
-from families import real_texts, train_tokenizer
 
 SMOKE = ["experiment=smoke"]
 TEXT = "Ba shou trai bra. Zeal mon, drast pou the lorn? Fai sta brio. " * 4
@@ -147,8 +153,12 @@ def test_legacy_canaries_are_imported(smoke_models, tmp_path: Path) -> None:
     (tmp_path / "m.pickle").write_bytes(pickle.dumps([c.tokens + [5, 6] for c in members]))
     (tmp_path / "n.pickle").write_bytes(pickle.dumps([c.tokens for c in non_members]))
     legacy = compose_config(
-        [*SMOKE, "import_legacy=true", f"canaries.legacy_members={tmp_path / 'm.pickle'}",
-         f"canaries.legacy_non_members={tmp_path / 'n.pickle'}"],
+        [
+            *SMOKE,
+            "import_legacy=true",
+            f"canaries.legacy_members={tmp_path / 'm.pickle'}",
+            f"canaries.legacy_non_members={tmp_path / 'n.pickle'}",
+        ],
         root=tmp_path,
     )
     imported, imported_non = load_canaries(build_canaries(legacy, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)

@@ -13,9 +13,7 @@ from conftest import REPO
 
 def run(args: list[str], root: Path, timeout: int = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "MOSAIC_ROOT": str(root), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(
-        [sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def test_prepare_builds_then_reuses(tmp_path: Path) -> None:
@@ -40,8 +38,16 @@ def test_print_config(tmp_path: Path) -> None:
 def test_submitit_local_sweep_trains_then_resumes(smoke_root: Path, tmp_path: Path) -> None:
     """A real 2-job training sweep through submitit; re-submitting it skips the finished runs."""
     sweep = tmp_path / "sweep"
-    args = ["-m", "hydra/launcher=submitit_local", "experiment=smoke", "task=train", "R=2", "seed=1,2",
-            "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep}"]
+    args = [
+        "-m",
+        "hydra/launcher=submitit_local",
+        "experiment=smoke",
+        "task=train",
+        "R=2",
+        "seed=1,2",
+        "trainer.enable_progress_bar=false",
+        f"hydra.sweep.dir={sweep}",
+    ]
     out = run(args, smoke_root, timeout=600)
     assert out.returncode == 0, out.stderr
     results = [sweep / str(job) / "results.json" for job in (0, 1)]

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CONF_DIR, REPO, compose_config
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
-
-from conftest import CONF_DIR, REPO, compose_config
 
 EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
 GROUP_OPTIONS = [
@@ -34,9 +33,17 @@ def test_every_experiment_composes_and_resolves(experiment: str, tmp_path: Path)
 
 # The authors' HF Trainer run: batch 2, no accumulation, weight decay 0.01, the Trainer's defaults for the rest.
 PAPER_RECIPE = {
-    "train.batch_size": 2, "train.weight_decay": 0.01, "train.warmup_steps": 0, "train.adam_beta1": 0.9,
-    "train.adam_beta2": 0.999, "train.adam_epsilon": 1e-8, "train.context_length": 2048, "train.reduced_precision": False,
-    "trainer.gradient_clip_val": 1.0, "trainer.max_epochs": 1, "trainer.accumulate_grad_batches": 1,
+    "train.batch_size": 2,
+    "train.weight_decay": 0.01,
+    "train.warmup_steps": 0,
+    "train.adam_beta1": 0.9,
+    "train.adam_beta2": 0.999,
+    "train.adam_epsilon": 1e-8,
+    "train.context_length": 2048,
+    "train.reduced_precision": False,
+    "trainer.gradient_clip_val": 1.0,
+    "trainer.max_epochs": 1,
+    "trainer.accumulate_grad_batches": 1,
 }
 
 

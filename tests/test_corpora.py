@@ -6,14 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import compose_config
 from datasets import Dataset
 
 from mosaic_exp.data.books import Book, split_books
 from mosaic_exp.data.stage import build_corpus, load_books
 from mosaic_exp.data.synthetic import SyntheticCorpus
 from mosaic_exp.store import ArtifactStore
-
-from conftest import compose_config
 
 
 def test_synthetic_books_have_sentences_and_paragraphs() -> None:

@@ -29,11 +29,15 @@ TABLE_HEADER = "attack          AUC"
 
 def test_two_process_ddp_trains_once_and_rank_zero_writes_results(smoke_root: Path, tmp_path: Path) -> None:
     env = {**os.environ, "MOSAIC_ROOT": str(smoke_root), "HF_HUB_OFFLINE": "1"}
-    args = ["experiment=smoke", "task=train", "trainer=ddp_cpu", "trainer.enable_progress_bar=false",
-            "mia.every_n_steps=5", f"paths.log_dir={tmp_path}"]
-    out = subprocess.run(
-        [sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
-    )
+    args = [
+        "experiment=smoke",
+        "task=train",
+        "trainer=ddp_cpu",
+        "trainer.enable_progress_bar=false",
+        "mia.every_n_steps=5",
+        f"paths.log_dir={tmp_path}",
+    ]
+    out = subprocess.run([sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-4000:]
     # Both processes ran in one run folder (Lightning pins Hydra's run dir for the second one) ...
     (run,) = (tmp_path / "train" / "runs").iterdir()

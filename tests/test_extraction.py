@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import compose_config
 
 from mosaic_exp.mia.extraction import (
     bleu,
@@ -15,8 +16,6 @@ from mosaic_exp.mia.extraction import (
     split_canary,
 )
 from mosaic_exp.models.loading import load_causal_lm
-
-from conftest import compose_config
 
 
 @pytest.fixture(scope="module")
@@ -85,5 +84,4 @@ def test_extract_scores_a_memorized_suffix_as_extracted(model) -> None:
     assert rows[0]["bleu"] == pytest.approx(1.0)
     assert rows[1]["edit_similarity"] == 0.0 and rows[1]["bleu"] == 0.0
     means = mean_by_group(rows, ["members", "non_members"])
-    assert means == {"members": {"bleu": pytest.approx(1.0), "edit_similarity": 1.0},
-                     "non_members": {"bleu": 0.0, "edit_similarity": 0.0}}
+    assert means == {"members": {"bleu": pytest.approx(1.0), "edit_similarity": 1.0}, "non_members": {"bleu": 0.0, "edit_similarity": 0.0}}

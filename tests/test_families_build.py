@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from families import FAMILIES, TOKENIZER_KINDS, build_family, build_model, real_texts, train_tokenizer
 from huggingface_hub import is_offline_mode
 from omegaconf import OmegaConf
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
-from families import FAMILIES, TOKENIZER_KINDS, build_family, build_model, real_texts, train_tokenizer
-from mosaic_exp.config.schema import LMConfig
+from mosaic_exp.models.config import LMConfig
 from mosaic_exp.models.loading import load_causal_lm, load_masked_lm
 
 CONTEXT = 64
@@ -46,9 +46,7 @@ SPECIALS: dict[str, dict] = {
         suffix=[],
         ids={"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3, "<mask>": 4},
     ),
-    "tiktoken_bpe": dict(
-        bos="<|begin_of_text|>", eos="<|end_of_text|>", pad=None, unk=None, prefix=["<|begin_of_text|>"], suffix=[]
-    ),
+    "tiktoken_bpe": dict(bos="<|begin_of_text|>", eos="<|end_of_text|>", pad=None, unk=None, prefix=["<|begin_of_text|>"], suffix=[]),
     "roberta_bpe": dict(
         bos="<s>",
         eos="</s>",
@@ -97,8 +95,7 @@ def tokenizer_dirs(tmp_path_factory: pytest.TempPathFactory, texts: list[str]) -
 def model_dirs(tmp_path_factory: pytest.TempPathFactory, tokenizer_dirs: dict[str, Path]) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("models")
     return {
-        family: build_model(family, tokenizer_dirs[spec.kind], root / family, context_length=CONTEXT)
-        for family, spec in FAMILIES.items()
+        family: build_model(family, tokenizer_dirs[spec.kind], root / family, context_length=CONTEXT) for family, spec in FAMILIES.items()
     }
 
 
@@ -248,9 +245,7 @@ def test_models_keep_their_family_s_distinctive_options(model_dirs: dict[str, Pa
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_forward_pass_at_full_context_gives_logits_and_a_finite_loss(
-    family: str, model_dirs: dict[str, Path], texts: list[str]
-) -> None:
+def test_forward_pass_at_full_context_gives_logits_and_a_finite_loss(family: str, model_dirs: dict[str, Path], texts: list[str]) -> None:
     spec = FAMILIES[family]
     tokenizer = _load(model_dirs[family])
     model = spec.auto_class.from_pretrained(model_dirs[family])
@@ -287,9 +282,7 @@ def test_the_project_loads_a_built_directory_as_name_or_path(family: str, model_
     assert type(model) is FAMILIES[family].model_class and len(tokenizer) == model.config.vocab_size
 
 
-def test_build_family_trains_the_tokenizer_and_builds_the_model_in_one_directory(
-    texts: list[str], tmp_path: Path
-) -> None:
+def test_build_family_trains_the_tokenizer_and_builds_the_model_in_one_directory(texts: list[str], tmp_path: Path) -> None:
     directory = build_family("phi", texts[:10], tmp_path, vocab_size=500, seed=3, context_length=32)
     model = FAMILIES["phi"].auto_class.from_pretrained(directory)
     tokenizer = _load(directory)

@@ -18,19 +18,18 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import compose_config
+from families import build_family, real_texts
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from mosaic_exp.canaries.filters import survives_injection
 from mosaic_exp.canaries.stage import load_canaries
-from mosaic_exp.config.schema import PretrainConfig
 from mosaic_exp.inject.stage import load_injected
 from mosaic_exp.mia.attacks import ATTACKS
 from mosaic_exp.tasks.train import train
 from mosaic_exp.training.fit import causal_collate, fit_language_model
 from mosaic_exp.training.packing import pack
-
-from conftest import compose_config
-from families import build_family, real_texts
+from mosaic_exp.world.config import PretrainConfig
 
 # (target, generator, reference, masked LM): the paper's pairings, and the other tokenizer types as targets.
 SETTINGS = {
@@ -88,15 +87,30 @@ def test_whole_experiment_across_families(setting: str, families: dict[str, Path
     target, generator, reference, mlm = (families[name] for name in SETTINGS[setting])
     out = tmp_path / "run"
     cfg = compose_config(
-        ["experiment=fuzzy_mlm", "R=3", f"model.name_or_path={target}", f"generator.name_or_path={generator}",
-         f"reference.name_or_path={reference}", f"mlm.name_or_path={mlm}",
-         "corpus=text_dir", f"corpus.path={books}", f"corpus.n_books={N_CANARIES}",
-         f"canaries.length={LENGTH}", f"canaries.n_members={N_CANARIES}", f"canaries.n_non_members={N_CANARIES}",
-         "canaries.batch_size=32", "canaries.max_draws=4000",
-         # 32-token canaries over an 800-token vocabulary share their common tokens more than real ones.
-         "canaries.max_jaccard=0.5",
-         "mia.every_n_steps=20", "mia.batch_size=4", "train.val_max_rows=4", "trainer.enable_progress_bar=false",
-         "save_model=true", f"paths.output_dir={out}"],
+        [
+            "experiment=fuzzy_mlm",
+            "R=3",
+            f"model.name_or_path={target}",
+            f"generator.name_or_path={generator}",
+            f"reference.name_or_path={reference}",
+            f"mlm.name_or_path={mlm}",
+            "corpus=text_dir",
+            f"corpus.path={books}",
+            f"corpus.n_books={N_CANARIES}",
+            f"canaries.length={LENGTH}",
+            f"canaries.n_members={N_CANARIES}",
+            f"canaries.n_non_members={N_CANARIES}",
+            "canaries.batch_size=32",
+            "canaries.max_draws=4000",
+            # 32-token canaries over an 800-token vocabulary share their common tokens more than real ones.
+            "canaries.max_jaccard=0.5",
+            "mia.every_n_steps=20",
+            "mia.batch_size=4",
+            "train.val_max_rows=4",
+            "trainer.enable_progress_bar=false",
+            "save_model=true",
+            f"paths.output_dir={out}",
+        ],
         root=tmp_path,
     )
     results = train(cfg)

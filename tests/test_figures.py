@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 import csv
+import logging
 import statistics
 from pathlib import Path
 
 import matplotlib.image
 import pytest
+from synthetic_runs import exact_auc, worth, write_sweep
 
 from mosaic_exp.analysis import figures
 from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_kind, series
@@ -17,8 +17,6 @@ from mosaic_exp.analysis.records import REPLACE, run_records
 from mosaic_exp.analysis.report import write_analysis
 from mosaic_exp.analysis.tables import SWEEP_TABLES, auc_table, rho_table
 from mosaic_exp.metrics.rho import exact_duplicate_equivalent, rho, smooth
-
-from synthetic_runs import exact_auc, worth, write_sweep
 
 SEEDS = (1, 2)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from conftest import compose_config
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
@@ -15,8 +16,6 @@ from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
-
-from conftest import compose_config
 
 
 def test_chunks_never_cross_books_and_pad_the_last() -> None:
@@ -41,8 +40,14 @@ def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> 
     L.seed_everything(0, verbose=False)
     callback = MembershipAUC(members, non_members, every_n_steps=1, pad_id=tok.pad_token_id)
     trainer = L.Trainer(
-        accelerator="cpu", max_steps=2, logger=CSVLogger(tmp_path, name="", version=""), callbacks=[callback],
-        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, log_every_n_steps=1,
+        accelerator="cpu",
+        max_steps=2,
+        logger=CSVLogger(tmp_path, name="", version=""),
+        callbacks=[callback],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=1,
     )
     trainer.fit(LanguageModelModule(model, lr=1e-2), loader)
     assert [step for step, _ in callback.history] == [0, 1, 2]
@@ -52,7 +57,6 @@ def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> 
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
     logged = [(int(r["step"]), float(r["mia/auc_loss"])) for r in rows if r.get("mia/auc_loss")]
     assert logged == callback.history
-
 
 
 def _net() -> torch.nn.Module:
@@ -78,9 +82,9 @@ def test_adamw_is_fused_and_decays_matrices_only() -> None:
     # The fused kernel makes the same update as the plain loop.
     net = _net()
     plain = torch.optim.AdamW(
-        [{"params": [net[0].weight], "weight_decay": 0.5},
-         {"params": [net[0].bias, *net[1].parameters()], "weight_decay": 0.0}],
-        lr=0.1, fused=False,
+        [{"params": [net[0].weight], "weight_decay": 0.5}, {"params": [net[0].bias, *net[1].parameters()], "weight_decay": 0.0}],
+        lr=0.1,
+        fused=False,
     )
     for got, want in zip(_step(optimizer, module.model), _step(plain, net)):
         torch.testing.assert_close(got, want)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import lightning as L
 import pytest
 import torch
+from conftest import compose_config
 from torch.utils.data import DataLoader
 
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.held_out import HeldOutLoss, held_out_loss, held_out_rows
 from mosaic_exp.training.module import LanguageModelModule
-
-from conftest import compose_config
 
 
 @pytest.fixture
@@ -45,8 +44,15 @@ def test_every_n_steps_zero_measures_at_start_and_end_only(model) -> None:
     rows = torch.randint(5, 200, (3, 16), generator=torch.Generator().manual_seed(1))
     callback = HeldOutLoss(rows, every_n_steps=0, batch_size=2)
     loader = DataLoader(chunk_rows(book_chunks(rows.tolist(), 16, 0)), batch_size=1, collate_fn=collate_chunks)
-    trainer = L.Trainer(accelerator="cpu", max_steps=3, logger=False, callbacks=[callback], enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False)
+    trainer = L.Trainer(
+        accelerator="cpu",
+        max_steps=3,
+        logger=False,
+        callbacks=[callback],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(LanguageModelModule(model, lr=1e-2), loader)
     assert [step for step, _ in callback.history] == [0, 3]
     # Training on these very rows lowers their loss.

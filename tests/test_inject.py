@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import compose_config
 
 from mosaic_exp.data.stage import load_books
 from mosaic_exp.inject.fidelity import measure_text_copies
@@ -16,8 +17,6 @@ from mosaic_exp.models.loading import load_tokenizer
 from mosaic_exp.perturb.stage import load_variations
 from mosaic_exp.pipeline import injection_stages
 from mosaic_exp.store import ArtifactStore
-
-from conftest import compose_config
 
 SMOKE = ["experiment=smoke"]
 BOOK = "It was a dark night.\n\nThe rain fell on the roofs of the town,  and nobody came.\tEnd."

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
 
 import numpy as np
 import pytest
@@ -70,7 +70,7 @@ def closest_span(tokenizer: PreTrainedTokenizerBase, text: str, start: int, end:
 
 
 def brute_where(piece: list[int], span: list[int]) -> str:
-    """"edge" when the span is (anything, piece[1:-1], anything): only the copy's end tokens changed."""
+    """ "edge" when the span is (anything, piece[1:-1], anything): only the copy's end tokens changed."""
     if piece == span:
         return "none"
     inner = piece[1:-1]
@@ -108,8 +108,9 @@ def _pieces(tokenizer: PreTrainedTokenizerBase, book: int, rng: np.random.Genera
         if p:
             for at in rng.choice(np.arange(1, len(tokens) - 1), size=3, replace=False):
                 tokens[at] = int(rng.choice(pool))
-        pieces.append(Piece(tokenizer.decode(tokens), tokens, canary=book, kind="variation" if p else "reference",
-                            variation=p - 1 if p else None))
+        pieces.append(
+            Piece(tokenizer.decode(tokens), tokens, canary=book, kind="variation" if p else "reference", variation=p - 1 if p else None)
+        )
     return pieces
 
 
@@ -178,8 +179,15 @@ def test_summary_counts(tokenizers: dict) -> None:
 
 
 def test_summary_line_recommends_token_mode_when_few_copies_are_exact() -> None:
-    low = {"mode": "text", "copies": 1000, "token_exact": 323, "differing": 677, "differing_at_edges": 600,
-           "differing_inside": 77, "distance_histogram": [{"distance": 0, "copies": 323}, {"distance": 1, "copies": 677}]}
+    low = {
+        "mode": "text",
+        "copies": 1000,
+        "token_exact": 323,
+        "differing": 677,
+        "differing_at_edges": 600,
+        "differing_inside": 77,
+        "distance_histogram": [{"distance": 0, "copies": 323}, {"distance": 1, "copies": 677}],
+    }
     assert "323 of 1000 copies (32.3%)" in summary_line(low) and "inject.mode=tokens" in summary_line(low)
     high = {**low, "token_exact": 950, "differing": 50, "differing_at_edges": 50, "differing_inside": 0}
     assert "inject.mode=tokens" not in summary_line(high)
@@ -285,8 +293,14 @@ def test_training_on_token_books_reports_injection(smoke_root: Path, tmp_path: P
     from mosaic_exp.tasks.train import train
 
     cfg = compose_config(
-        [*SMOKE, "task=train", "inject.mode=tokens", "train.val_max_rows=0", f"paths.output_dir={tmp_path}",
-         "trainer.enable_progress_bar=false"],
+        [
+            *SMOKE,
+            "task=train",
+            "inject.mode=tokens",
+            "train.val_max_rows=0",
+            f"paths.output_dir={tmp_path}",
+            "trainer.enable_progress_bar=false",
+        ],
         root=smoke_root,
     )
     results = train(cfg)

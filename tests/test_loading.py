@@ -22,8 +22,13 @@ TOY = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attent
 
 # group, option, config class, model class, extra config
 CASES = [
-    ("model", "gpt_neo_1.3b", "GPTNeoConfig", "GPTNeoForCausalLM",
-     dict(hidden_size=32, num_layers=2, num_heads=2, attention_types=[[["global", "local"], 1]], max_position_embeddings=64)),
+    (
+        "model",
+        "gpt_neo_1.3b",
+        "GPTNeoConfig",
+        "GPTNeoForCausalLM",
+        dict(hidden_size=32, num_layers=2, num_heads=2, attention_types=[[["global", "local"], 1]], max_position_embeddings=64),
+    ),
     ("model", "gemma_2b", "GemmaConfig", "GemmaForCausalLM", dict(TOY, num_key_value_heads=1, head_dim=16)),
     ("model", "llama_3.2_1b", "LlamaConfig", "LlamaForCausalLM", dict(TOY, num_key_value_heads=1)),
     ("model", "phi_2", "PhiConfig", "PhiForCausalLM", dict(TOY)),

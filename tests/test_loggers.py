@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import compose_config
 from hydra.utils import instantiate
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.data import DataLoader
@@ -16,16 +17,20 @@ from mosaic_exp.training.loggers import build_logger, finish_loggers
 from mosaic_exp.training.mia_callback import MembershipAUC
 from mosaic_exp.training.module import LanguageModelModule
 
-from conftest import compose_config
-
 METRICS = ("train/loss", "mia/auc_loss", "val/loss")
 
 
 def _train_two_steps(overrides: list[str], smoke_models: dict, root: Path) -> Path:
     """Two optimizer steps with the configured logger; returns the run's output folder."""
     cfg = compose_config(
-        ["experiment=smoke", "trainer=cpu", "trainer.max_steps=2", "trainer.log_every_n_steps=1",
-         "trainer.enable_progress_bar=false", *overrides],
+        [
+            "experiment=smoke",
+            "trainer=cpu",
+            "trainer.max_steps=2",
+            "trainer.log_every_n_steps=1",
+            "trainer.enable_progress_bar=false",
+            *overrides,
+        ],
         root=root,
     )
     model, tok = load_causal_lm(cfg.model, smoke_models)

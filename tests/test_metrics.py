@@ -19,8 +19,11 @@ def brute_auc(scores, labels) -> float:
 
 
 @given(
-    st.lists(st.tuples(st.sampled_from([-1e4, -50.0, -3.5, -3.25, 0.0, 0.5, 2.0, 1e4]) | st.floats(-1e6, 1e6), st.integers(0, 1)), min_size=2, max_size=60)
-    .filter(lambda rows: len({y for _, y in rows}) == 2)
+    st.lists(
+        st.tuples(st.sampled_from([-1e4, -50.0, -3.5, -3.25, 0.0, 0.5, 2.0, 1e4]) | st.floats(-1e6, 1e6), st.integers(0, 1)),
+        min_size=2,
+        max_size=60,
+    ).filter(lambda rows: len({y for _, y in rows}) == 2)
 )
 @settings(max_examples=200, deadline=None)
 def test_auc_equals_pairwise_count_with_ties_and_any_scale(rows) -> None:

@@ -7,12 +7,11 @@ import zlib
 
 import pytest
 import torch
+from conftest import compose_config
 
 from mosaic_exp.mia.attacks import all_scores, loss, lowercase, min_k, min_k_plus, ratio, zlib_score
 from mosaic_exp.mia.forward import TokenScores, token_scores
 from mosaic_exp.models.loading import load_causal_lm
-
-from conftest import compose_config
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import compose_config
 
 from mosaic_exp.mia.attacks import ATTACKS
 from mosaic_exp.tasks.mia import mia
-
-from conftest import compose_config
 
 
 def test_mia_attacks_the_configured_model_by_default(smoke_root: Path, tmp_path: Path) -> None:
@@ -24,17 +23,13 @@ def test_mia_attacks_the_configured_model_by_default(smoke_root: Path, tmp_path:
 
 
 def test_mia_model_path_must_hold_a_model(smoke_root: Path, tmp_path: Path) -> None:
-    cfg = compose_config(
-        ["experiment=smoke", "task=mia", f"mia.model_path={tmp_path}", f"paths.output_dir={tmp_path}"], root=smoke_root
-    )
+    cfg = compose_config(["experiment=smoke", "task=mia", f"mia.model_path={tmp_path}", f"paths.output_dir={tmp_path}"], root=smoke_root)
     with pytest.raises(FileNotFoundError, match="save_model=true"):
         mia(cfg)
 
 
 def test_extraction_longer_than_the_canaries_is_refused(smoke_root: Path, tmp_path: Path) -> None:
     # Smoke canaries have 32 tokens; the paper's 50 + 50 do not fit.
-    cfg = compose_config(
-        ["experiment=smoke", "task=mia", "mia.extraction=true", f"paths.output_dir={tmp_path}"], root=smoke_root
-    )
+    cfg = compose_config(["experiment=smoke", "task=mia", "mia.extraction=true", f"paths.output_dir={tmp_path}"], root=smoke_root)
     with pytest.raises(ValueError, match="32-token canary"):
         mia(cfg)

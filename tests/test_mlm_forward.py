@@ -51,7 +51,9 @@ def test_logits_at_mask_equal_the_full_forward(name: str, model) -> None:
 
 
 def test_other_models_are_refused_with_the_reason() -> None:
-    causal = GPTNeoXForCausalLM(GPTNeoXConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32))
+    causal = GPTNeoXForCausalLM(
+        GPTNeoXConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    )
     assert not supports_mask_only_forward(causal)
     with pytest.raises(ValueError, match="not a BERT, RoBERTa or RoFormer"):
         logits_at_mask(causal, torch.zeros((1, 3), dtype=torch.long), torch.ones((1, 3)), torch.tensor([1]))

@@ -10,8 +10,17 @@ from test_cli import run
 
 
 def test_task_neardup_writes_tables_and_figures(tmp_path: Path) -> None:
-    out = run(["task=neardup", "neardup.buckets=[3,12]", "neardup.corpus.n_documents=30",
-               "neardup.corpus.document_length=500", "neardup.ngram_sizes=[10,50,100]"], tmp_path, timeout=240)
+    out = run(
+        [
+            "task=neardup",
+            "neardup.buckets=[3,12]",
+            "neardup.corpus.n_documents=30",
+            "neardup.corpus.document_length=500",
+            "neardup.ngram_sizes=[10,50,100]",
+        ],
+        tmp_path,
+        timeout=240,
+    )
     assert out.returncode == 0, out.stderr
     (run_dir,) = (tmp_path / "outputs" / "neardup" / "runs").iterdir()
     results = run_dir / "neardup"

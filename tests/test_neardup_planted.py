@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import compose_config
 from rapidfuzz.distance import Levenshtein
 
-from conftest import compose_config
 from mosaic_exp.distance import levenshtein
 from mosaic_exp.neardup.distance import longest_common_substring
 from mosaic_exp.neardup.planted import load_truth
@@ -65,8 +65,9 @@ def test_every_planted_near_duplicate_is_found_at_its_true_distance(planted) -> 
                 offset, position, distance = o[metric]
                 if distance <= max_d:
                     expected.add((metric, o["part"], o["doc_id"], offset, position, distance))
-        found = {(h["metric"], h["part"], h["doc_id"], h["offset"], h["position"], h["distance"])
-                 for h in hits if h["target"] == t["target"]}
+        found = {
+            (h["metric"], h["part"], h["doc_id"], h["offset"], h["position"], h["distance"]) for h in hits if h["target"] == t["target"]
+        }
         # Equal sets: every planted item at its distance, and nothing unplanted below max_distance.
         assert found == expected
         kinds = {o["kind"] for o in truth["occurrences"] if o["sequence"] == seq["id"]}
@@ -89,8 +90,14 @@ def test_random_target_finds_itself(planted) -> None:
     (rand,) = [t for t in targets if t["bucket"] == "random"]
     part, position = rand["source"]
     for metric in ("hamming", "levenshtein"):
-        assert any(h["target"] == rand["target"] and h["metric"] == metric and h["part"] == part
-                   and h["position"] == position and h["distance"] == 0 for h in hits)
+        assert any(
+            h["target"] == rand["target"]
+            and h["metric"] == metric
+            and h["part"] == part
+            and h["position"] == position
+            and h["distance"] == 0
+            for h in hits
+        )
 
 
 def test_decoys_outside_the_tolerance_are_never_targets(planted) -> None:
@@ -182,7 +189,17 @@ def test_reference_distances_agree_with_rapidfuzz() -> None:
         assert levenshtein(a, b) == Levenshtein.distance(a, b)
     w = rng.integers(0, 3, (20, 30))
     t = rng.integers(0, 3, 30)
+
     def naive(x, y):
-        return max((k for i in range(len(x)) for j in range(len(y)) for k in range(1, min(len(x) - i, len(y) - j) + 1)
-                    if list(x[i:i + k]) == list(y[j:j + k])), default=0)
+        return max(
+            (
+                k
+                for i in range(len(x))
+                for j in range(len(y))
+                for k in range(1, min(len(x) - i, len(y) - j) + 1)
+                if list(x[i : i + k]) == list(y[j : j + k])
+            ),
+            default=0,
+        )
+
     assert list(longest_common_substring(w, t)) == [naive(r, t) for r in w]

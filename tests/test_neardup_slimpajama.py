@@ -48,8 +48,7 @@ def dataset(tmp_path: Path) -> tuple[Path, list[list[str]]]:
     """Four files in two chunks; 8 documents (2 per file) open with the same phrase."""
     root = tmp_path / "sp"
     files = []
-    for k, name in enumerate(["chunk1/example_train_0", "chunk1/example_train_1", "chunk2/example_train_0",
-                              "chunk2/example_train_1"]):
+    for k, name in enumerate(["chunk1/example_train_0", "chunk1/example_train_1", "chunk2/example_train_0", "chunk2/example_train_1"]):
         texts = _texts(k + 1, 6)
         _write(root / "train" / f"{name}.jsonl.zst", [{"text": t, "meta": {"k": k}} for t in texts])
         files.append(texts)
@@ -71,7 +70,7 @@ def test_parts_hold_every_document_tokenized(dataset, tokenizer_dir: Path, tmp_p
         # Files sorted: chunk1/0, chunk1/1 -> part 0; chunk2/0, chunk2/1 -> part 1.
         texts = files[2 * part] + files[2 * part + 1]
         assert [int(d) for d in docs[:, 0]] == list(range(len(texts)))
-        for (doc_id, start, end), text in zip(docs, texts):
+        for (_doc_id, start, end), text in zip(docs, texts):
             assert tokens[start:end].tolist() == tok(text, add_special_tokens=False)["input_ids"]
         sources = json.loads((out / "sources.json").read_text())["files"]
         assert [s["file"] for s in sources] == [f"train/chunk{part + 1}/example_train_{i}.jsonl.zst" for i in (0, 1)]
@@ -91,9 +90,18 @@ def test_parallel_tokenization_gives_the_same_part(dataset, tokenizer_dir: Path,
 
 def test_study_runs_on_slimpajama_and_on_existing_parts(dataset, tokenizer_dir: Path, tmp_path: Path) -> None:
     root, _ = dataset
-    common = ["task=neardup", "neardup/corpus=slimpajama", f"neardup.corpus.path={root}",
-              f"neardup.corpus.tokenizer={tokenizer_dir}", "neardup.length=8", "neardup.min_distinct=4", "neardup.threads=1",
-              "neardup.buckets=[8]", "neardup.max_distance=3", "neardup.ngram_sizes=[2,4,8]"]
+    common = [
+        "task=neardup",
+        "neardup/corpus=slimpajama",
+        f"neardup.corpus.path={root}",
+        f"neardup.corpus.tokenizer={tokenizer_dir}",
+        "neardup.length=8",
+        "neardup.min_distinct=4",
+        "neardup.threads=1",
+        "neardup.buckets=[8]",
+        "neardup.max_distance=3",
+        "neardup.ngram_sizes=[2,4,8]",
+    ]
     cfg = compose_config(common, root=tmp_path / "a")
     artifacts = build_study(cfg, ArtifactStore(cfg.paths.cache_dir)).run()
     summary = json.loads((artifacts["analysis"].path / "summary.json").read_text())

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import compose_config
 
 from mosaic_exp.canaries.stage import build_canaries
 from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
 from mosaic_exp.perturb.paraphrase import ChatParaphraser, HFChatParaphraser, OpenAIParaphraser, ParaphraseError, parse_numbered_list
 from mosaic_exp.perturb.stage import build_variations, load_variations
 from mosaic_exp.store import ArtifactStore
-
-from conftest import compose_config
 
 SMOKE = ["experiment=smoke"]
 SETTINGS = dict(prompt="Paraphrase {n}: {text}", temperature=1.0, top_p=1.0, max_new_tokens=8, max_retries=2)
@@ -59,11 +58,16 @@ class _ChatServer(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "auth": self.headers.get("Authorization"), **body})
         content = type(self).replies[min(len(type(self).requests), len(type(self).replies)) - 1]
-        payload = json.dumps({
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }).encode()
+        payload = json.dumps(
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -104,8 +108,14 @@ def test_openai_needs_its_key(monkeypatch) -> None:
 def test_paraphrase_stage_with_openai(chat_server, smoke_root: Path, smoke_models) -> None:
     _ChatServer.replies = ["\n".join(f"{i}. Ba shou trai number {i}." for i in range(1, 4))]
     cfg = compose_config(
-        [*SMOKE, "perturbation=paraphrase", "perturbation.n_variations=3", "paraphraser=openai",
-         f"paraphraser.base_url={chat_server}", "paraphraser.api_key_env=TEST_OPENAI_KEY"],
+        [
+            *SMOKE,
+            "perturbation=paraphrase",
+            "perturbation.n_variations=3",
+            "paraphraser=openai",
+            f"paraphraser.base_url={chat_server}",
+            "paraphraser.api_key_env=TEST_OPENAI_KEY",
+        ],
         root=smoke_root,
     )
     store = ArtifactStore(cfg.paths.cache_dir)
@@ -132,7 +142,8 @@ def tiny_chat_model(tmp_path_factory, smoke_models) -> Path:
     model, tok = load_causal_lm(lm)
     tok.chat_template = "{% for m in messages %}{{ m['content'] }}{% endfor %}{% if add_generation_prompt %} =>{% endif %}"
     prompt = tok.apply_chat_template(
-        [{"role": "user", "content": SETTINGS["prompt"].format(n=3, text="shou trai")}], add_generation_prompt=True,
+        [{"role": "user", "content": SETTINGS["prompt"].format(n=3, text="shou trai")}],
+        add_generation_prompt=True,
         return_dict=True,
     )["input_ids"]
     answer = tok.encode(" " + ANSWER, add_special_tokens=False) + [tok.eos_token_id]

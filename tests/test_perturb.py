@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import compose_config
 
 from mosaic_exp.canaries.stage import build_canaries, load_canaries
+from mosaic_exp.distance import inversions
 from mosaic_exp.models.loading import load_masked_lm, load_tokenizer
 from mosaic_exp.perturb.base import PerturbEnv
-from mosaic_exp.distance import inversions
 from mosaic_exp.perturb.exact import Exact
 from mosaic_exp.perturb.insert import Insert, Scattered
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk, replacement_candidates
@@ -21,8 +22,6 @@ from mosaic_exp.perturb.replace import Replace, choose_positions
 from mosaic_exp.perturb.shuffle import Shuffle, permutation_with_inversions
 from mosaic_exp.perturb.stage import build_variations, load_variations
 from mosaic_exp.store import ArtifactStore
-
-from conftest import compose_config
 
 SMOKE = ["experiment=smoke"]
 COMMON = dict(name="test", n_variations=9, seed=3)

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import compose_config
+from families import build_family, real_texts
 
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.tasks.train import fine_tune
-
-from conftest import compose_config
-from families import build_family, real_texts
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +22,19 @@ def llama(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _fine_tune(model_dir: Path, out: Path, *overrides: str) -> tuple[torch.nn.Module, dict[str, torch.Tensor]]:
     """Ten paper-recipe steps of a model loaded in bfloat16, under bf16 autocast (what trainer=gpu does)."""
     cfg = compose_config(
-        ["experiment=paper", "model=gemma_2b", f"model.name_or_path={model_dir}", "model.dtype=bfloat16",
-         "trainer=cpu", "trainer.precision=bf16-mixed", "trainer.max_steps=10", "trainer.enable_progress_bar=false",
-         "train.context_length=128", f"paths.output_dir={out}", *overrides],
+        [
+            "experiment=paper",
+            "model=gemma_2b",
+            f"model.name_or_path={model_dir}",
+            "model.dtype=bfloat16",
+            "trainer=cpu",
+            "trainer.precision=bf16-mixed",
+            "trainer.max_steps=10",
+            "trainer.enable_progress_bar=false",
+            "train.context_length=128",
+            f"paths.output_dir={out}",
+            *overrides,
+        ],
         root=out,
     )
     model, tokenizer = load_causal_lm(cfg.model)
@@ -55,4 +64,3 @@ def test_reduced_precision_is_an_explicit_opt_in_with_a_warning(llama: Path, tmp
     assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
     # The authors' --reduced-precision: most lr-3e-5 updates are lost to bf16 rounding.
     assert _moved(model, before) < 0.6
-

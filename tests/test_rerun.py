@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import compose_config
 from omegaconf import OmegaConf
 
 from mosaic_exp.app import run_task
 from mosaic_exp.rerun import ResultsConflict, finished_results
-
-from conftest import compose_config
 
 
 def _cfg(tmp_path: Path, *overrides: str):

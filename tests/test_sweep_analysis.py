@@ -6,10 +6,11 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import CONF_DIR, REPO
 from hydra import compose, initialize_config_dir
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.global_hydra import GlobalHydra
@@ -17,12 +18,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig
+from synthetic_runs import write_sweep
 
 from mosaic_exp.analysis.report import analyze_inputs
 from mosaic_exp.analysis.sweep_callback import AnalyzeSweep
-
-from conftest import CONF_DIR, REPO
-from synthetic_runs import write_sweep
 
 # The paper's Figure 1: nu = 1..10 exact copies, and R = 1, 5, 10, 15, 20, 25, 50, 75 replaced tokens.
 PAPER_R = (1, 5, 10, 15, 20, 25, 50, 75)
@@ -32,8 +31,11 @@ FIGURE1 = {("exact", nu) for nu in range(1, 11)} | {("replace", r) for r in PAPE
 def _multirun_config(sweep_dir: Path, root: Path) -> DictConfig:
     """The config Hydra hands to ``on_multirun_end``: the primary config with its ``hydra`` node."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose("config", overrides=[f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", f"hydra.sweep.dir={sweep_dir}"],
-                       return_hydra_config=True)
+        return compose(
+            "config",
+            overrides=[f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", f"hydra.sweep.dir={sweep_dir}"],
+            return_hydra_config=True,
+        )
 
 
 def _analyze_sweep(sweep_dir: Path, root: Path) -> None:
@@ -47,8 +49,7 @@ def test_sweep_is_analysed_like_task_analyze(tmp_path: Path) -> None:
     write_sweep(tmp_path / "sweep", models=("m1",), seeds=(1, 2), tables=False)
     _analyze_sweep(tmp_path / "sweep", tmp_path)
     out = tmp_path / "sweep" / "analysis"
-    assert {"auc.csv", "rho.csv", "topk.csv", "auc_vs_nu.png", "nu_eq_m1.png", "rho_vs_R.pdf"} <= {
-        p.name for p in out.iterdir()}
+    assert {"auc.csv", "rho.csv", "topk.csv", "auc_vs_nu.png", "nu_eq_m1.png", "rho_vs_R.pdf"} <= {p.name for p in out.iterdir()}
     analyze_inputs([tmp_path / "sweep"], None, "ratio", tmp_path / "by_task")
     for table in ("auc.csv", "rho.csv", "topk.csv"):
         assert (out / table).read_text() == (tmp_path / "by_task" / table).read_text()
@@ -91,7 +92,9 @@ def _expand_multirun(overrides: list[str], root: Path) -> tuple[DictConfig, list
     launches, and a function composing a job's config from its overrides."""
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
-        primary = loader.load_configuration("config", [f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", *overrides], RunMode.MULTIRUN)
+        primary = loader.load_configuration(
+            "config", [f"paths.root_dir={root}", f"paths.log_dir={root}/outputs", *overrides], RunMode.MULTIRUN
+        )
         params = [f"{k}={v}" for k, v in primary.hydra.sweeper.params.items()]
         parsed = OverridesParser.create(config_loader=loader).parse_overrides([*params, *primary.hydra.overrides.task])
         (jobs,) = BasicSweeper.split_arguments(parsed, None)
@@ -126,8 +129,7 @@ def test_figure1_with_command_line_seeds(tmp_path: Path) -> None:
     primary, overrides, load = _expand_multirun(["experiment=figure1", "seed=1,2,3", "model=gpt_neo_1.3b"], tmp_path)
     points = [f"nu{nu}" for nu in range(1, 11)] + [f"R{r}" for r in PAPER_R]
     assert sorted(tuple(sorted(o for o in job if not o.startswith("paths."))) for job in overrides) == sorted(
-        tuple(sorted([f"figure1={p}", "experiment=figure1", f"seed={s}", "model=gpt_neo_1.3b"]))
-        for s in (1, 2, 3) for p in points
+        tuple(sorted([f"figure1={p}", "experiment=figure1", f"seed={s}", "model=gpt_neo_1.3b"])) for s in (1, 2, 3) for p in points
     )
     # Every seed's runs have their own folder, all in the one sweep folder the analysis reads.
     for job in (load(o) for o in overrides if "figure1=nu4" in o):
@@ -138,8 +140,7 @@ def test_figure1_multirun_ends_with_its_analysis(tmp_path: Path) -> None:
     # A real multirun of the figure1 experiment; the synthetic task stands in for training.
     env = {**os.environ, "MOSAIC_ROOT": str(tmp_path), "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     args = ["-m", "experiment=figure1", "task._target_=synthetic_runs.task", "figure1=nu1,nu2,nu3,R10", "seed=3"]
-    done = subprocess.run([sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "run.py", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     sweep_dir = tmp_path / "outputs" / "figure1"
     runs = sorted(p.parent.relative_to(sweep_dir) for p in sweep_dir.rglob("results.json"))

@@ -8,15 +8,20 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import compose_config
 
 from mosaic_exp.mia.attacks import ATTACKS
 from mosaic_exp.tasks.mia import mia
 from mosaic_exp.tasks.train import train
 
-from conftest import compose_config
-
-SETTING = ["experiment=smoke", "R=2", "mia.every_n_steps=10", "mia.extraction=true",
-           "mia.extraction_prefix_length=16", "mia.extraction_suffix_length=12"]
+SETTING = [
+    "experiment=smoke",
+    "R=2",
+    "mia.every_n_steps=10",
+    "mia.extraction=true",
+    "mia.extraction_prefix_length=16",
+    "mia.extraction_suffix_length=12",
+]
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +92,7 @@ def test_extraction_per_canary_and_per_group(run: tuple[dict, Path]) -> None:
 
 def test_saved_model_scored_by_task_mia_gives_the_same_scores(run: tuple[dict, Path], smoke_root: Path, tmp_path: Path) -> None:
     results, out = run
-    cfg = compose_config(
-        [*SETTING, "task=mia", f"mia.model_path={out / 'model'}", f"paths.output_dir={tmp_path}"], root=smoke_root
-    )
+    cfg = compose_config([*SETTING, "task=mia", f"mia.model_path={out / 'model'}", f"paths.output_dir={tmp_path}"], root=smoke_root)
     again = mia(cfg)
     assert (tmp_path / "scores.jsonl").read_text() == (out / "scores.jsonl").read_text()
     assert again["attacks"] == results["attacks"] and again["extraction"] == results["extraction"]
@@ -99,8 +102,6 @@ def test_saved_model_scored_by_task_mia_gives_the_same_scores(run: tuple[dict, P
 
 def test_task_mia_refuses_a_model_fine_tuned_on_another_setting(run: tuple[dict, Path], smoke_root: Path, tmp_path: Path) -> None:
     _, out = run
-    cfg = compose_config(
-        [*SETTING, "R=3", "task=mia", f"mia.model_path={out / 'model'}", f"paths.output_dir={tmp_path}"], root=smoke_root
-    )
+    cfg = compose_config([*SETTING, "R=3", "task=mia", f"mia.model_path={out / 'model'}", f"paths.output_dir={tmp_path}"], root=smoke_root)
     with pytest.raises(ValueError, match="other perturbation"):
         mia(cfg)

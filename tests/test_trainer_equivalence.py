@@ -18,6 +18,8 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from conftest import compose_config
+from families import FAMILIES, build_family, real_texts
 from torch.utils.data import SequentialSampler
 from transformers import (
     AutoModelForCausalLM,
@@ -30,9 +32,6 @@ from transformers import (
 
 from mosaic_exp.tasks.train import chunk_length, chunk_loader, fine_tune
 from mosaic_exp.training.optim import decay_parameter_names
-
-from conftest import compose_config
-from families import FAMILIES, build_family, real_texts
 
 CONTEXT = 512
 # Each family with the paper config whose recipe it runs under: the Llama-family
@@ -54,12 +53,18 @@ def family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def _paper_config(family: str, model_dir: Path, out: Path, lr: float | None = None, extra: tuple[str, ...] = ()):
-    overrides = [*extra, 
-        "experiment=paper", f"model={SETTINGS[family]}", f"model.name_or_path={model_dir}",
+    overrides = [
+        *extra,
+        "experiment=paper",
+        f"model={SETTINGS[family]}",
+        f"model.name_or_path={model_dir}",
         # The paper's GPU trainer, on the CPU in fp32; everything else as experiment=paper has it.
-        "trainer=cpu", "trainer.enable_progress_bar=false",
+        "trainer=cpu",
+        "trainer.enable_progress_bar=false",
         # Both trainers must see the chunks in one order: book order.
-        "train.shuffle=false", f"train.context_length={CONTEXT}", f"paths.output_dir={out}",
+        "train.shuffle=false",
+        f"train.context_length={CONTEXT}",
+        f"paths.output_dir={out}",
     ]
     return compose_config(overrides + ([f"lr={lr}"] if lr is not None else []), root=out)
 
@@ -98,9 +103,7 @@ class _LightningLog(L.Callback):
         self.losses.append(float(outputs["loss"]))
 
 
-def _hf_trainer(
-    model_dir: Path, chunks: list[list[int]], lr: float, out: Path, bf16: bool = False
-) -> tuple[torch.nn.Module, _TrainerLog]:
+def _hf_trainer(model_dir: Path, chunks: list[list[int]], lr: float, out: Path, bf16: bool = False) -> tuple[torch.nn.Module, _TrainerLog]:
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     tokenizer.pad_token = tokenizer.eos_token
     # Llama and Gemma tokenizers pad on the left. In the original runs that moved the last, short chunk of a
@@ -109,14 +112,26 @@ def _hf_trainer(
     tokenizer.padding_side = "right"
     model = AutoModelForCausalLM.from_pretrained(model_dir)
     args = TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=2, learning_rate=lr, weight_decay=0.01, num_train_epochs=1,
+        output_dir=str(out),
+        per_device_train_batch_size=2,
+        learning_rate=lr,
+        weight_decay=0.01,
+        num_train_epochs=1,
         # Not training arguments: where it runs, and a log line per step to compare.
-        use_cpu=True, logging_steps=1, save_strategy="no", report_to="none", disable_tqdm=True, bf16=bf16,
+        use_cpu=True,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        bf16=bf16,
     )
     log = _TrainerLog()
     trainer = _InBookOrder(
-        model=model, args=args, train_dataset=[{"input_ids": c} for c in chunks],
-        data_collator=DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False), callbacks=[log],
+        model=model,
+        args=args,
+        train_dataset=[{"input_ids": c} for c in chunks],
+        data_collator=DataCollatorForLanguageModeling(tokenizer=tokenizer, mlm=False),
+        callbacks=[log],
     )
     trainer.train()
     return model, log

@@ -252,8 +252,14 @@ def test_a_clean_run_is_quiet_and_says_where_its_results_went(smoke_root: Path) 
     out = run_py(["experiment=smoke", "task=train", "trainer.enable_progress_bar=false"], smoke_root)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text
-    for noise in ("Total FLOPs", "GPU available", "TPU available", "exceed the model's predefined maximum length",
-                  "smaller than the logging interval", "Traceback"):
+    for noise in (
+        "Total FLOPs",
+        "GPU available",
+        "TPU available",
+        "exceed the model's predefined maximum length",
+        "smaller than the logging interval",
+        "Traceback",
+    ):
         assert noise not in text, noise
     (done,) = [line for line in text.splitlines() if "done:" in line]
     run_dir = Path(done.split(" are in ")[1].split(";")[0])
@@ -281,7 +287,6 @@ def test_the_cache_is_per_user_and_runs_go_to_outputs_unless_mosaic_root_says(tm
     monkeypatch.setenv("MOSAIC_ROOT", str(tmp_path / "scratch"))
     paths = compose_config(["paths.output_dir=x"]).paths
     assert (paths.cache_dir, paths.log_dir) == (str(tmp_path / "scratch/cache"), str(tmp_path / "scratch/outputs"))
-
 
 
 def test_a_rerun_after_a_failure_marks_its_attempt_and_logs_to_a_new_version(smoke_root: Path, tmp_path: Path) -> None:

@@ -6,17 +6,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import compose_config
 
 import mosaic_exp.world.stages as stages
-from mosaic_exp.config.schema import ArchConfig
 from mosaic_exp.data.stage import book_texts, build_corpus
 from mosaic_exp.models.loading import load_causal_lm, load_masked_lm
 from mosaic_exp.models.tiny import tiny_causal_lm, tiny_masked_lm
 from mosaic_exp.store import MARKER, ArtifactStore
 from mosaic_exp.tasks.prepare import prepare
+from mosaic_exp.world.config import ArchConfig
 from mosaic_exp.world.tokenizer import causal_tokenizer, load_bpe
-
-from conftest import compose_config
 
 SMOKE = ["experiment=smoke"]
 

@@ -8,8 +8,8 @@ the two agree closely when seeds agree.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from mosaic_exp.analysis.records import EXACT, AUCRecord
 from mosaic_exp.metrics.rho import exact_duplicate_equivalent, smooth
@@ -32,7 +32,7 @@ class ExactCurve:
     """φ_ν of one model: observed means and, when ν runs 1, 2, …, n (n ≥ 3), the smoothed curve ρ uses."""
 
     observed: Series
-    smoothed: Optional[list[float]]
+    smoothed: list[float] | None
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,12 @@ def series(rows: Iterable[dict], value: str) -> dict[tuple[str, str], Series]:
     for (model, family), group in sorted(grouped.items()):
         group.sort(key=lambda r: r["setting"])
         out[(model, family)] = Series(
-            model, family, [r["setting"] for r in group], [r[f"{value}_mean"] for r in group],
-            [r[f"{value}_std"] for r in group], [r["seeds"] for r in group],
+            model,
+            family,
+            [r["setting"] for r in group],
+            [r[f"{value}_mean"] for r in group],
+            [r[f"{value}_std"] for r in group],
+            [r["seeds"] for r in group],
         )
     return out
 

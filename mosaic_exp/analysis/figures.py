@@ -77,8 +77,7 @@ def plot_auc_vs_nu(curves: dict[str, ExactCurve], attack: str, directory: Path) 
     for i, (color, (model, curve)) in enumerate(zip(_colors(len(curves)), curves.items())):
         s = curve.observed
         x = _dodge(s.x, i, len(curves), ticks[-1] - ticks[0])
-        ax.errorbar(x, s.mean, yerr=_errors(s), fmt="o", color=color, markersize=4, capsize=3,
-                    label=f"{model} ({_seeds_note(s)})")
+        ax.errorbar(x, s.mean, yerr=_errors(s), fmt="o", color=color, markersize=4, capsize=3, label=f"{model} ({_seeds_note(s)})")
         if curve.smoothed is not None:
             ax.plot(x, curve.smoothed, color=color, linewidth=1.5)
     handles, labels = ax.get_legend_handles_labels()
@@ -98,8 +97,7 @@ def plot_equivalence(rows: list[Equivalence], attack: str, directory: Path, name
 
     One row of two panels per fuzzy family; the panels of a row share the AUC axis.
     """
-    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 4.6 * len(rows)), sharey="row", squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 4.6 * len(rows)), sharey="row", squeeze=False, layout="constrained")
     for (left, right), eq in zip(axes, rows):
         _equivalence_row(left, right, eq, attack)
     fig.suptitle(f"{rows[0].fuzzy.model}: exact-duplicate equivalent ν_eq of fuzzy duplicates", fontsize="large")
@@ -118,16 +116,16 @@ def _equivalence_row(left: plt.Axes, right: plt.Axes, eq: Equivalence, attack: s
         left.hlines(auc, r, r_right, color=color, linestyle="--", linewidth=1)
         right.hlines(auc, 0.5, nu, color=color, linestyle="--", linewidth=1)
         right.vlines(nu, 0, auc, color=color, linestyle=":", linewidth=1)
-        right.plot([nu], [auc], marker="D", color=color, markersize=5, linestyle="none",
-                   label=f"R = {r:g} → ν_eq = {nu:.1f}")
+        right.plot([nu], [auc], marker="D", color=color, markersize=5, linestyle="none", label=f"R = {r:g} → ν_eq = {nu:.1f}")
     left.set_xlim(right=r_right)
     left.set_xticks(fuzzy.x)
     left.set_xlabel(R_LABEL)
     left.set_ylabel(f"membership AUC ({attack} attack)")
     left.set_title(f"fuzzy duplicates ({_seeds_note(fuzzy)}):\n{_wrap(fuzzy.family)}", fontsize="medium")
 
-    right.errorbar(exact.x, exact.mean, yerr=_errors(exact), fmt="o", color="black", markersize=3, capsize=2,
-                   alpha=0.5, label="observed φ_ν")
+    right.errorbar(
+        exact.x, exact.mean, yerr=_errors(exact), fmt="o", color="black", markersize=3, capsize=2, alpha=0.5, label="observed φ_ν"
+    )
     right.plot(exact.x, eq.exact.smoothed, color="black", linewidth=1.5, label="3-wide moving average")
     right.set_xlim(0.5, nu_right)
     right.set_xticks(range(1, int(nu_right) + 1))
@@ -154,15 +152,22 @@ def plot_rho_vs_r(rho: dict[tuple[str, str], Series], attack: str, directory: Pa
     for i, ((model, family), s) in enumerate(rho.items()):
         style = families.index(family)
         label = f"{model} ({_seeds_note(s)})" + (f", {own[family]}" if len(families) > 1 else "")
-        ax.errorbar(_dodge(s.x, i, len(rho), ticks[-1] - ticks[0]), s.mean, yerr=_errors(s), capsize=3,
-                    color=colors[model], linestyle=_LINESTYLES[style % 4], marker=_MARKERS[style % 4], markersize=4,
-                    label=label)
+        ax.errorbar(
+            _dodge(s.x, i, len(rho), ticks[-1] - ticks[0]),
+            s.mean,
+            yerr=_errors(s),
+            capsize=3,
+            color=colors[model],
+            linestyle=_LINESTYLES[style % 4],
+            marker=_MARKERS[style % 4],
+            markersize=4,
+            label=label,
+        )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(ticks)
     ax.set_xlabel(R_LABEL)
     ax.set_ylabel("ρ = (ν_eq − 1) / (ν_max − 1)")
-    ax.set_title(f"Exact-duplicate equivalent of fuzzy duplicates ({attack} attack)\n{_wrap(common, 80)}",
-                 fontsize="medium")
+    ax.set_title(f"Exact-duplicate equivalent of fuzzy duplicates ({attack} attack)\n{_wrap(common, 80)}", fontsize="medium")
     ax.grid(True, alpha=0.3)
     fig.legend(loc="outside right center", fontsize="small")
     return save_figure(fig, directory, "rho_vs_R")

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Union
 
 from mosaic_exp.errors import MissingInput, UserError, existing
 from mosaic_exp.legacy import load_legacy_pickle
 
 EXACT = "exact"
 REPLACE = "replace"
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 # The authors' attack names, in ours.
 _ATTACK_NAMES = {"minkprob": "min_k"}
 _LEGACY_FILE = re.compile(
     r"^(?P<kind>nrep|R)_aucs_(?P<model>.+?)_(?P<what>exactduplicates|nearduplicates(?:_(?!topk)[a-z]+)*(?:_topk\d+)?)_.*_seed(?P<seed>\d+)_(?P<lr>lr[0-9a-z.+-]+)\.pickle$"
 )
 # Which field a sweep varies, per perturbation family; the other fields name the family.
-_SWEPT = {"exact": "nrep", "replace": "R", "insert": "n_insert", "scattered": "ngram", "shuffle": "kendall_tau", "paraphrase": "n_variations"}
+_SWEPT = {
+    "exact": "nrep",
+    "replace": "R",
+    "insert": "n_insert",
+    "scattered": "ngram",
+    "shuffle": "kendall_tau",
+    "paraphrase": "n_variations",
+}
 _FAMILY_FIELDS = {"replace": ("strategy", "topk", "same_indices", "uniform_spread"), "insert": ("every",), "shuffle": ("block",)}
 
 
@@ -119,16 +126,24 @@ def legacy_records(directory: str | Path) -> list[AUCRecord]:
         for setting, attacks in load_legacy_pickle(file).items():
             for attack, auc in attacks.items():
                 value = sum(auc) / len(auc) if isinstance(auc, list) else auc
-                records.append(AUCRecord(
-                    match["model"], family, float(setting), f"{match['seed']}", _ATTACK_NAMES.get(attack, attack),
-                    float(value), kind, params,
-                ))
+                records.append(
+                    AUCRecord(
+                        match["model"],
+                        family,
+                        float(setting),
+                        f"{match['seed']}",
+                        _ATTACK_NAMES.get(attack, attack),
+                        float(value),
+                        kind,
+                        params,
+                    )
+                )
     return records
 
 
 def _legacy_params(what: str) -> tuple[tuple[str, Scalar], ...]:
     """``nearduplicates_diffindices_topk10`` -> (("variant", "diffindices"), ("topk", 10))."""
     words = what.split("_")[1:]
-    topk = [int(w[len("topk"):]) for w in words if re.fullmatch(r"topk\d+", w)]
+    topk = [int(w[len("topk") :]) for w in words if re.fullmatch(r"topk\d+", w)]
     variant = "_".join(w for w in words if not re.fullmatch(r"topk\d+", w))
     return ((("variant", variant),) if variant else ()) + ((("topk", topk[0]),) if topk else ())

@@ -7,8 +7,8 @@ so a sweep's own analysis and a later ``task=analyze`` of the same folder agree.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
 
 from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_kind, series
 from mosaic_exp.analysis.figures import file_stem, plot_auc_vs_nu, plot_equivalence, plot_rho_vs_r
@@ -21,9 +21,7 @@ from mosaic_exp.errors import UserError
 log = logging.getLogger(__name__)
 
 
-def analyze_inputs(
-    inputs: Sequence[str | Path], legacy_dir: Optional[str | Path], attack: str, out: str | Path
-) -> dict[str, list[dict]]:
+def analyze_inputs(inputs: Sequence[str | Path], legacy_dir: str | Path | None, attack: str, out: str | Path) -> dict[str, list[dict]]:
     """Reads run folders (``results.json`` below them) and/or the authors' AUC pickles, then ``write_analysis``."""
     if not inputs and not legacy_dir:
         raise UserError("nothing to analyze: set analysis.inputs=[FOLDER, ...] and/or analysis.legacy_dir=FOLDER")

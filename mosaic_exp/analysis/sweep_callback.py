@@ -47,7 +47,10 @@ class AnalyzeSweep(Callback):
             log.exception(
                 "analysis of sweep %s failed (tables and figures written so far are in %s); rerun it with\n"
                 "  python run.py task=analyze 'analysis.inputs=[%s]' analysis.attack=%s",
-                sweep_dir, out, sweep_dir, attack,
+                sweep_dir,
+                out,
+                sweep_dir,
+                attack,
             )
             return
         log.info("sweep %s analysed: tables and figures in %s", sweep_dir, out)

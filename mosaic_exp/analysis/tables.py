@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from mosaic_exp.analysis.records import EXACT, AUCRecord, family_label
 from mosaic_exp.errors import UserError
@@ -29,8 +29,15 @@ def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
     for r in records:
         groups[(r.model, r.family, r.setting, r.attack)].append(r.auc)
     return [
-        {"model": m, "family": f, "setting": s, "attack": a, "auc_mean": statistics.mean(v),
-         "auc_std": statistics.pstdev(v), "seeds": len(v)}
+        {
+            "model": m,
+            "family": f,
+            "setting": s,
+            "attack": a,
+            "auc_mean": statistics.mean(v),
+            "auc_std": statistics.pstdev(v),
+            "seeds": len(v),
+        }
         for (m, f, s, a), v in sorted(groups.items())
     ]
 
@@ -66,12 +73,18 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
         log.warning("model %s seed %s: no rho, the exact curve is incomplete (%s)", model, seed, reason)
     if fuzzy and not values:
         raise NoExactSweep(
-            f"no fuzzy run has a complete exact sweep (nu = 1, 2, ..., at least 3) of the same model and seed "
-            f"for attack {attack!r}"
+            f"no fuzzy run has a complete exact sweep (nu = 1, 2, ..., at least 3) of the same model and seed for attack {attack!r}"
         )
     return [
-        {"model": m, "family": f, "setting": s, "attack": attack, "rho_mean": statistics.mean(v),
-         "rho_std": statistics.pstdev(v), "seeds": len(v)}
+        {
+            "model": m,
+            "family": f,
+            "setting": s,
+            "attack": attack,
+            "rho_mean": statistics.mean(v),
+            "rho_std": statistics.pstdev(v),
+            "seeds": len(v),
+        }
         for (m, f, s), v in sorted(values.items())
     ]
 
@@ -106,13 +119,18 @@ def sweep_table(records: Iterable[AUCRecord], rho_rows: list[dict], table: Sweep
     for row in auc_table(selected):
         record = described[row["family"]]
         match = rho_of.get((row["model"], row["family"], row["setting"]), {})
-        out.append({
-            "model": row["model"],
-            "group": family_label(record.kind, [(k, v) for k, v in record.params if k != table.row]),
-            table.row: record.param(table.row),
-            table.column: row["setting"],
-            "attack": attack,
-            "auc_mean": row["auc_mean"], "auc_std": row["auc_std"], "seeds": row["seeds"],
-            "rho_mean": match.get("rho_mean"), "rho_std": match.get("rho_std"),
-        })
+        out.append(
+            {
+                "model": row["model"],
+                "group": family_label(record.kind, [(k, v) for k, v in record.params if k != table.row]),
+                table.row: record.param(table.row),
+                table.column: row["setting"],
+                "attack": attack,
+                "auc_mean": row["auc_mean"],
+                "auc_std": row["auc_std"],
+                "seeds": row["seeds"],
+                "rho_mean": match.get("rho_mean"),
+                "rho_std": match.get("rho_std"),
+            }
+        )
     return sorted(out, key=lambda r: (r["model"], r["group"], r[table.row], r[table.column]))

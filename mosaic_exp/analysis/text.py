@@ -25,8 +25,7 @@ def format_grid(rows: list[dict], table: SweepTable) -> str:
         column_values = sorted({k[1] for k in cells})
         width = 11
         lines = [
-            f"{table.name} sweep, {model}, {group}: AUC/rho ({rows[0]['attack']} attack), "
-            f"{table.row} down, {table.column} across",
+            f"{table.name} sweep, {model}, {group}: AUC/rho ({rows[0]['attack']} attack), {table.row} down, {table.column} across",
             f"{table.row:>8} " + " ".join(f"{c:>{width}g}" for c in column_values),
         ]
         for value in row_values:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
@@ -29,7 +29,7 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / union if union else 1.0
 
 
-def tokens_in_book(text: str, tokenizer: PreTrainedTokenizerBase) -> Optional[list[int]]:
+def tokens_in_book(text: str, tokenizer: PreTrainedTokenizerBase) -> list[int] | None:
     """The target tokens of ``text`` where it follows a word of a book; None when they cannot be told apart.
 
     A word-initial token differs from a text-initial one for most tokenizers
@@ -69,7 +69,7 @@ class CanaryFilter:
         self.accepted: list[set[int]] = []
         self.rejected: Counter[str] = Counter()
 
-    def check(self, text: str, contains_eos: bool) -> tuple[Optional[list[int]], Optional[str]]:
+    def check(self, text: str, contains_eos: bool) -> tuple[list[int] | None, str | None]:
         """Returns ``(tokens, None)`` for an accepted sample or ``(None, reason)``."""
         if contains_eos:
             return None, EOS
@@ -87,7 +87,7 @@ class CanaryFilter:
             return None, JACCARD
         return tokens, None
 
-    def offer(self, text: str, contains_eos: bool) -> Optional[list[int]]:
+    def offer(self, text: str, contains_eos: bool) -> list[int] | None:
         """Checks a sample; records it as accepted or counts why it was not."""
         tokens, reason = self.check(text, contains_eos)
         if reason is not None:

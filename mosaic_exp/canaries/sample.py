@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -115,7 +115,11 @@ def draw_canaries(
     report.rejected = rejected()
     log.info(
         "%s: %d accepted of %d samples in %.1f s; rejected %s",
-        label, report.accepted, report.drawn, report.seconds, report.rejected,
+        label,
+        report.accepted,
+        report.drawn,
+        report.seconds,
+        report.rejected,
     )
     if len(accepted) < count:
         reason = max(report.rejected, key=report.rejected.get)

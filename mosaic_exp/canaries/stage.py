@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from typing import Mapping, Optional
 
 import torch
 from omegaconf import DictConfig, OmegaConf
@@ -25,15 +25,13 @@ VERSION = 2
 FILE = "canaries.json"
 
 
-def _spec(cfg: DictConfig, tiny_models: Optional[Mapping[str, str]], digests: FileDigests) -> dict:
+def _spec(cfg: DictConfig, tiny_models: Mapping[str, str] | None, digests: FileDigests) -> dict:
     settings = OmegaConf.to_container(cfg.canaries, resolve=True)
     # How long we may try does not change what an accepted set looks like.
     settings.pop("max_draws")
     spec = {"version": VERSION, "target": lm_spec(cfg.model, tiny_models, digests), "canaries": settings}
     if cfg.import_legacy:
-        spec["legacy"] = {
-            k: legacy_fingerprint(settings[k], f"canaries.{k}", digests) for k in ("legacy_members", "legacy_non_members")
-        }
+        spec["legacy"] = {k: legacy_fingerprint(settings[k], f"canaries.{k}", digests) for k in ("legacy_members", "legacy_non_members")}
     else:
         spec["generator"] = lm_spec(cfg.generator, tiny_models, digests)
     return spec
@@ -49,7 +47,7 @@ def _legacy_set(path: str, tokenizer, length: int, label: str) -> list[Canary]:
     return [Canary(tokens=c[:length], text=tokenizer.decode(c[:length])) for c in data]
 
 
-def build_canaries(cfg: DictConfig, store: ArtifactStore, tiny_models: Optional[Mapping[str, str]] = None) -> Artifact:
+def build_canaries(cfg: DictConfig, store: ArtifactStore, tiny_models: Mapping[str, str] | None = None) -> Artifact:
     """Samples (or imports) member and non-member canaries; cached by generator and settings."""
     spec = _spec(cfg, tiny_models, store.digests)
     settings = cfg.canaries
@@ -82,7 +80,7 @@ def non_member_seed(settings: DictConfig) -> int:
     return 10 * settings.member_seed
 
 
-def sampled_tokens(cfg: DictConfig, tiny_models: Optional[Mapping[str, str]]) -> int:
+def sampled_tokens(cfg: DictConfig, tiny_models: Mapping[str, str] | None) -> int:
     """New tokens per sample, checked against both models' contexts before anything is sampled.
 
     The authors asked for ``max_length = length + 25`` tokens, the BOS prompt
@@ -132,16 +130,19 @@ def _sample(cfg: DictConfig, target, tiny_models, partial: Path) -> tuple[list[C
         ("non_members", settings.n_non_members, non_member_seed(settings)),
     ]:
         torch.manual_seed(seed)
-        samples = sample_texts(
-            model, gen_tok, settings.batch_size, max_new, settings.temperature, settings.top_k, settings.top_p
-        )
+        samples = sample_texts(model, gen_tok, settings.batch_size, max_new, settings.temperature, settings.top_k, settings.top_p)
         try:
             sets[name], reports[name] = draw_canaries(samples, filt, target, count, settings.max_draws, name)
         except NotEnoughCanaries as err:
             # Keep what was accepted so the work is not lost.
-            write_json_atomic(partial, {**{k: [asdict(c) for c in v] for k, v in sets.items()},
-                                        name: [asdict(c) for c in err.accepted],
-                                        "report": asdict(err.report)})
+            write_json_atomic(
+                partial,
+                {
+                    **{k: [asdict(c) for c in v] for k, v in sets.items()},
+                    name: [asdict(c) for c in err.accepted],
+                    "report": asdict(err.report),
+                },
+            )
             raise NotEnoughCanaries(f"{err} (accepted canaries saved to {partial})", err.accepted, err.report) from None
     return sets["members"], sets["non_members"], reports
 

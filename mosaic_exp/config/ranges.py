@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -23,10 +23,10 @@ from mosaic_exp.errors import UserError
 class Bounds:
     """``gt < x``, ``ge <= x``, ``x < lt``, ``x <= le``, whichever are set; ``None`` is always allowed."""
 
-    gt: Optional[float] = None
-    ge: Optional[float] = None
-    lt: Optional[float] = None
-    le: Optional[float] = None
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
     hint: str = ""
 
     def contains(self, x: float) -> bool:

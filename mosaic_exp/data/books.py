@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -29,7 +29,7 @@ def split_books(
     books: Sequence[Book],
     n_books: int,
     seed: int,
-    max_pretrain_books: Optional[int] = None,
+    max_pretrain_books: int | None = None,
     source: str = "corpus",
 ) -> BookSplits:
     """Samples ``n_books`` fine-tuning books with ``seed``; the rest may pretrain.
@@ -40,10 +40,7 @@ def split_books(
     if n_books < 1:
         raise UserError(f"corpus.n_books must be at least 1, got {n_books}")
     if len(books) < n_books:
-        raise UserError(
-            f"{source} has {len(books)} non-empty books but corpus.n_books={n_books}; "
-            f"add books or lower corpus.n_books"
-        )
+        raise UserError(f"{source} has {len(books)} non-empty books but corpus.n_books={n_books}; add books or lower corpus.n_books")
     order = np.random.default_rng(seed).permutation(len(books))
     finetune = [books[i] for i in order[:n_books]]
     rest = [books[i] for i in order[n_books:]]

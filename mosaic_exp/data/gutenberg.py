@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from mosaic_exp.data.books import Book, BookSplits, split_books
 from mosaic_exp.errors import UserError
@@ -20,10 +20,10 @@ class GutenbergCorpus:
         n_books: int = 100,
         seed: int = 42,
         split: str = "train",
-        revision: Optional[str] = None,
+        revision: str | None = None,
         text_field: str = "text",
-        id_field: Optional[str] = None,
-        max_pretrain_books: Optional[int] = 200,
+        id_field: str | None = None,
+        max_pretrain_books: int | None = 200,
     ) -> None:
         self.dataset = dataset
         self.n_books = n_books

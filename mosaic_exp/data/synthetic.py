@@ -15,8 +15,35 @@ from mosaic_exp.data.books import Book, BookSplits
 from mosaic_exp.errors import UserError
 from mosaic_exp.fingerprint import FileDigests
 
-_ONSETS = ["", "b", "br", "c", "ch", "d", "dr", "f", "g", "gr", "h", "k", "l", "m",
-           "n", "p", "pl", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "z"]
+_ONSETS = [
+    "",
+    "b",
+    "br",
+    "c",
+    "ch",
+    "d",
+    "dr",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pl",
+    "r",
+    "s",
+    "sh",
+    "st",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "w",
+    "z",
+]
 _VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io"]
 _CODAS = ["", "", "n", "r", "s", "l", "m", "nd", "st", "th", "x"]
 
@@ -37,10 +64,7 @@ class SyntheticCorpus:
         mean_paragraph_sentences: float = 5.0,
     ) -> None:
         if lexicon_size < 2 or successors_per_word < 1 or words_per_book < 1:
-            raise UserError(
-                "corpus.lexicon_size must be >= 2, corpus.successors_per_word >= 1 "
-                "and corpus.words_per_book >= 1"
-            )
+            raise UserError("corpus.lexicon_size must be >= 2, corpus.successors_per_word >= 1 and corpus.words_per_book >= 1")
         self.n_books = n_books
         self.n_pretrain_books = n_pretrain_books
         self.words_per_book = words_per_book
@@ -59,9 +83,7 @@ class SyntheticCorpus:
         while len(words) < size:
             n_syllables = 1 + self.rng.binomial(3, 0.35) + (len(words) > size // 4)
             word = "".join(
-                _ONSETS[self.rng.integers(len(_ONSETS))]
-                + _VOWELS[self.rng.integers(len(_VOWELS))]
-                + _CODAS[self.rng.integers(len(_CODAS))]
+                _ONSETS[self.rng.integers(len(_ONSETS))] + _VOWELS[self.rng.integers(len(_VOWELS))] + _CODAS[self.rng.integers(len(_CODAS))]
                 for _ in range(n_syllables)
             )
             if word not in seen:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from mosaic_exp.data.books import Book, BookSplits, split_books
 from mosaic_exp.errors import MissingInput, UserError
@@ -11,7 +10,7 @@ from mosaic_exp.fingerprint import FileDigests
 
 
 class TextDirCorpus:
-    def __init__(self, path: str, n_books: int = 100, seed: int = 0, max_pretrain_books: Optional[int] = None) -> None:
+    def __init__(self, path: str, n_books: int = 100, seed: int = 0, max_pretrain_books: int | None = None) -> None:
         self.path = Path(path).expanduser()
         self.n_books = n_books
         self.seed = seed
@@ -19,9 +18,7 @@ class TextDirCorpus:
 
     def _files(self) -> list[Path]:
         if not self.path.is_dir():
-            raise MissingInput(
-                f"corpus.path={self.path} is not a directory; point it at a folder of .txt files"
-            )
+            raise MissingInput(f"corpus.path={self.path} is not a directory; point it at a folder of .txt files")
         files = sorted(self.path.rglob("*.txt"))
         if not files:
             raise MissingInput(f"corpus.path={self.path} contains no .txt files")

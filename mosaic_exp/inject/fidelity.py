@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
@@ -122,8 +123,7 @@ def summary_line(summary: dict[str, Any]) -> str:
     """One line for the log: how many copies are token-exact and, when too few, what to do."""
     copies, exact = summary["copies"], summary["token_exact"]
     line = (
-        f"inject.mode={summary['mode']}: {exact} of {copies} copies ({exact / max(copies, 1):.1%}) are token-exact "
-        f"in the tokenized books"
+        f"inject.mode={summary['mode']}: {exact} of {copies} copies ({exact / max(copies, 1):.1%}) are token-exact in the tokenized books"
     )
     if summary["differing"]:
         histogram = ", ".join(f"{h['distance']}: {h['copies']}" for h in summary["distance_histogram"] if h["distance"])

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -19,8 +19,8 @@ class Piece:
     tokens: list[int]
     canary: int
     kind: str  # "reference" or "variation"
-    variation: Optional[int] = None
-    fragment: Optional[int] = None
+    variation: int | None = None
+    fragment: int | None = None
 
 
 @dataclass
@@ -38,15 +38,15 @@ class Insertion:
     length: int
     canary: int
     kind: str
-    variation: Optional[int]
-    fragment: Optional[int]
+    variation: int | None
+    fragment: int | None
     tokens: list[int]
-    token_exact: Optional[bool] = None
+    token_exact: bool | None = None
     unit: str = "chars"
     # Levenshtein distance between ``tokens`` and the book's tokens covering the copy.
-    token_distance: Optional[int] = None
+    token_distance: int | None = None
     # Where they differ: "none", "edge" (only the copy's first or last token) or "inside".
-    differences: Optional[str] = None
+    differences: str | None = None
 
 
 def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, book: int, book_id: str) -> tuple[str, list[Insertion]]:
@@ -58,9 +58,7 @@ def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, bo
     """
     spaces = [m.start() for m in _SPACE.finditer(text)]
     if len(spaces) < len(pieces):
-        raise ValueError(
-            f"book {book_id!r} has {len(spaces)} whitespace positions but {len(pieces)} copies must go into it"
-        )
+        raise ValueError(f"book {book_id!r} has {len(spaces)} whitespace positions but {len(pieces)} copies must go into it")
     positions = np.sort(rng.choice(len(spaces), size=len(pieces), replace=False))
     order = rng.permutation(len(pieces))
     parts: list[str] = []
@@ -75,11 +73,11 @@ def inject_book(text: str, pieces: Sequence[Piece], rng: np.random.Generator, bo
         lead = "" if piece.text[:1].isspace() else " "
         parts.append(lead + piece.text)
         insertions.append(
-            Insertion(book, book_id, written + len(lead), len(piece.text), piece.canary, piece.kind,
-                      piece.variation, piece.fragment, piece.tokens)
+            Insertion(
+                book, book_id, written + len(lead), len(piece.text), piece.canary, piece.kind, piece.variation, piece.fragment, piece.tokens
+            )
         )
         written += len(lead) + len(piece.text)
         previous = at
     parts.append(text[previous:])
     return "".join(parts), insertions
-

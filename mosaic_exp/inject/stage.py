@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 import numpy as np
 from datasets import Dataset, Features, List, Value, load_from_disk
 from omegaconf import DictConfig
 from transformers import PreTrainedTokenizerBase
 
-from mosaic_exp.config.schema import InjectMode
 from mosaic_exp.data.stage import load_books
+from mosaic_exp.inject.config import InjectMode
 from mosaic_exp.inject.fidelity import measure_text_copies, measure_token_copies, summarize
 from mosaic_exp.inject.inject import Insertion, Piece, inject_book
 from mosaic_exp.inject.tokens import inject_tokens
@@ -34,10 +35,7 @@ def _pieces(copies: CanaryCopies, tokenizer: PreTrainedTokenizerBase) -> list[Pi
     for v, variation in enumerate(copies.variations):
         fragments = variation.fragments or [variation.tokens]
         for f, tokens in enumerate(fragments):
-            pieces.append(
-                Piece(tokenizer.decode(tokens), list(tokens), copies.canary, "variation", v,
-                      f if variation.fragments else None)
-            )
+            pieces.append(Piece(tokenizer.decode(tokens), list(tokens), copies.canary, "variation", v, f if variation.fragments else None))
     return pieces
 
 
@@ -81,7 +79,7 @@ def build_injected(
     store: ArtifactStore,
     corpus: Artifact,
     variations: Artifact,
-    tiny_models: Optional[Mapping[str, str]] = None,
+    tiny_models: Mapping[str, str] | None = None,
 ) -> Artifact:
     """Puts member canary ``i`` and its variations into fine-tuning book ``i``, as text or as tokens (``inject.mode``)."""
     mode = InjectMode(cfg.inject.mode).value

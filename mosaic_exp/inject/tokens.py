@@ -7,7 +7,7 @@ tokens, so the model trains on every copy token for token.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
@@ -47,8 +47,7 @@ def inject_tokens(
     boundaries = word_boundaries(text, encoding["offset_mapping"], encoding["special_tokens_mask"])
     if len(boundaries) < len(pieces):
         raise ValueError(
-            f"book {book_id!r} has {len(boundaries)} word boundaries between its tokens but {len(pieces)} copies "
-            "must go into it"
+            f"book {book_id!r} has {len(boundaries)} word boundaries between its tokens but {len(pieces)} copies must go into it"
         )
     positions = np.sort(rng.choice(len(boundaries), size=len(pieces), replace=False))
     order = rng.permutation(len(pieces))
@@ -60,8 +59,18 @@ def inject_tokens(
         at = boundaries[slot]
         out.extend(ids[previous:at])
         insertions.append(
-            Insertion(book, book_id, len(out), len(piece.tokens), piece.canary, piece.kind, piece.variation,
-                      piece.fragment, list(piece.tokens), unit="tokens")
+            Insertion(
+                book,
+                book_id,
+                len(out),
+                len(piece.tokens),
+                piece.canary,
+                piece.kind,
+                piece.variation,
+                piece.fragment,
+                list(piece.tokens),
+                unit="tokens",
+            )
         )
         out.extend(piece.tokens)
         previous = at

@@ -20,7 +20,7 @@ module 0.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def smooth(values: list[float], window: int = 3) -> list[float]:
@@ -46,9 +46,7 @@ def _curve(phi_exact: Mapping[int, float], window: int) -> list[float]:
     return smooth([float(phi_exact[k]) for k in keys], window)
 
 
-def exact_duplicate_equivalent(
-    phi_fuzzy: float, phi_exact: Mapping[int, float], *, window: int = 3, n_extrapolate: int = 3
-) -> float:
+def exact_duplicate_equivalent(phi_fuzzy: float, phi_exact: Mapping[int, float], *, window: int = 3, n_extrapolate: int = 3) -> float:
     """ν_eq: how many exact copies give the same AUC as the fuzzy setting."""
     phi = _curve(phi_exact, window)
     nu_max = len(phi)

@@ -9,7 +9,7 @@ ROC curve are those of the raw scores.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torchmetrics.functional.classification import binary_auroc, binary_roc

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Optional
 
 from mosaic_exp.mia.forward import TokenScores
 
@@ -58,8 +57,8 @@ def min_k_plus(target: TokenScores, k: float = 20) -> float:
 def all_scores(
     target: TokenScores,
     text: str,
-    reference: Optional[TokenScores] = None,
-    lowered: Optional[TokenScores] = None,
+    reference: TokenScores | None = None,
+    lowered: TokenScores | None = None,
     k: float = 20,
 ) -> dict[str, float]:
     """Every attack whose inputs are available for one sequence."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -21,8 +22,8 @@ def score_canaries(
     target_tokenizer: PreTrainedTokenizerBase,
     members: Sequence[Canary],
     non_members: Sequence[Canary],
-    reference: Optional[PreTrainedModel] = None,
-    reference_tokenizer: Optional[PreTrainedTokenizerBase] = None,
+    reference: PreTrainedModel | None = None,
+    reference_tokenizer: PreTrainedTokenizerBase | None = None,
     k: float = 20,
     batch_size: int = 32,
 ) -> list[dict[str, Any]]:

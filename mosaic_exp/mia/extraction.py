@@ -9,7 +9,8 @@ continuation is compared with the true suffix in target tokens: BLEU-4
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torchmetrics.functional.text import bleu_score
@@ -35,7 +36,7 @@ def greedy_continuations(
     new_tokens: int,
     batch_size: int = 32,
     pad_id: int = 0,
-    eos_id: Optional[int] = None,
+    eos_id: int | None = None,
 ) -> list[list[int]]:
     """The greedy continuation of every prefix, at most ``new_tokens`` long (it stops at EOS)."""
     if any(len(p) == 0 for p in prefixes):
@@ -96,7 +97,7 @@ def extract(
     suffix_length: int,
     batch_size: int = 32,
     pad_id: int = 0,
-    eos_id: Optional[int] = None,
+    eos_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Per sequence: the greedy ``continuation`` of its prefix, its BLEU and edit similarity to the suffix."""
     pairs = [split_canary(s, prefix_length, suffix_length) for s in sequences]

@@ -9,8 +9,8 @@ from its first token (which has no prediction and is not scored).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 from transformers import PreTrainedModel

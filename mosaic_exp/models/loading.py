@@ -7,8 +7,9 @@ a local directory, or ``tiny://NAME`` for a model of the tiny world.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import torch
 from huggingface_hub import try_to_load_from_cache
@@ -36,11 +37,11 @@ def uses_tiny_world(cfg: DictConfig) -> bool:
     return any(str(cfg[group].name_or_path).startswith(TINY_SCHEME) for group in LM_GROUPS)
 
 
-def resolve_name_or_path(name_or_path: str, tiny_models: Optional[Mapping[str, str]] = None) -> str:
+def resolve_name_or_path(name_or_path: str, tiny_models: Mapping[str, str] | None = None) -> str:
     """Turns ``tiny://NAME`` into the directory of the built tiny model."""
     if not name_or_path.startswith(TINY_SCHEME):
         return name_or_path
-    name = name_or_path[len(TINY_SCHEME):]
+    name = name_or_path[len(TINY_SCHEME) :]
     if tiny_models is None:
         raise UserError(f"{name_or_path} needs the tiny world; build it first with `python run.py task=prepare`")
     if name not in tiny_models:
@@ -110,7 +111,7 @@ def _check_kind(source: str, lm: DictConfig, masked: bool) -> None:
         )
 
 
-def context_length(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> Optional[int]:
+def context_length(lm: DictConfig, tiny_models: Mapping[str, str] | None = None) -> int | None:
     """Tokens the LM attends to at once: its config's maximum positions, capped by ``lm.max_length``; None if unknown."""
     source = resolve_name_or_path(str(lm.name_or_path), tiny_models)
     _check_local(source, _setting(lm, "name_or_path"))
@@ -120,7 +121,7 @@ def context_length(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = No
     return min(limits) if limits else None
 
 
-def load_tokenizer(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> PreTrainedTokenizerBase:
+def load_tokenizer(lm: DictConfig, tiny_models: Mapping[str, str] | None = None) -> PreTrainedTokenizerBase:
     """The tokenizer of ``lm`` (``lm.tokenizer`` if set, else the model's own)."""
     source = resolve_name_or_path(str(lm.tokenizer or lm.name_or_path), tiny_models)
     _check_local(source, _setting(lm, "tokenizer" if lm.tokenizer else "name_or_path"))
@@ -136,7 +137,7 @@ def load_tokenizer(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = No
     return tokenizer
 
 
-def _load(auto_class, lm: DictConfig, tiny_models: Optional[Mapping[str, str]]) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def _load(auto_class, lm: DictConfig, tiny_models: Mapping[str, str] | None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     source = resolve_name_or_path(str(lm.name_or_path), tiny_models)
     _check_local(source, _setting(lm, "name_or_path"))
     _check_kind(source, lm, masked=auto_class is AutoModelForMaskedLM)
@@ -153,12 +154,12 @@ def _load(auto_class, lm: DictConfig, tiny_models: Optional[Mapping[str, str]]) 
     return model.eval(), load_tokenizer(lm, tiny_models)
 
 
-def load_causal_lm(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_causal_lm(lm: DictConfig, tiny_models: Mapping[str, str] | None = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A causal LM and its tokenizer, in eval mode on the CPU."""
     return _load(AutoModelForCausalLM, lm, tiny_models)
 
 
-def load_masked_lm(lm: DictConfig, tiny_models: Optional[Mapping[str, str]] = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_masked_lm(lm: DictConfig, tiny_models: Mapping[str, str] | None = None) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A masked LM and its tokenizer, in eval mode on the CPU."""
     return _load(AutoModelForMaskedLM, lm, tiny_models)
 
@@ -168,7 +169,7 @@ def inference_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def lm_spec(lm: DictConfig, tiny_models: Optional[Mapping[str, str]], digests: FileDigests) -> dict:
+def lm_spec(lm: DictConfig, tiny_models: Mapping[str, str] | None, digests: FileDigests) -> dict:
     """What identifies an LM in a stage key: its resolved location, revision and, for a local folder, its content.
 
     A model retrained into the same folder is a new model: everything built
@@ -187,7 +188,7 @@ def lm_spec(lm: DictConfig, tiny_models: Optional[Mapping[str, str]], digests: F
     return spec
 
 
-def cached_commit(repo_id: str, revision: Optional[str], cache_dir: Optional[str]) -> Optional[str]:
+def cached_commit(repo_id: str, revision: str | None, cache_dir: str | None) -> str | None:
     """The commit of the hub model's snapshot that loading would read from the local HF cache, if any.
 
     A hub id names whatever its branch points to; the snapshot's commit hash
@@ -200,7 +201,7 @@ def cached_commit(repo_id: str, revision: Optional[str], cache_dir: Optional[str
     return Path(path).parent.name if isinstance(path, str) else None
 
 
-def resolve_tiny_paths(node: Any, tiny_models: Optional[Mapping[str, str]]) -> Any:
+def resolve_tiny_paths(node: Any, tiny_models: Mapping[str, str] | None) -> Any:
     """A plain copy of a config node with every ``tiny://`` model path resolved."""
     plain = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerFast, RoFormerConfig, RoFormerForMaskedLM
 
-from mosaic_exp.config.schema import ArchConfig
+from mosaic_exp.world.config import ArchConfig
 
 
 def tiny_causal_lm(arch: ArchConfig, tokenizer: PreTrainedTokenizerFast, seed: int) -> GPTNeoXForCausalLM:

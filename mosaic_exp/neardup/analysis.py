@@ -63,14 +63,26 @@ def cumulative(hits: dict[str, np.ndarray], targets: list[dict], max_distance: i
                 per_target[k] = np.searchsorted(np.sort(d), distances, side="right")
             mean = per_target.mean(axis=0)
             for dist, m in zip(distances, mean):
-                rows.append({"bucket": bucket, "metric": metric, "distance": int(dist), "targets": len(ids),
-                             "mean_found": float(m), "extrapolated": float(m * scale)})
+                rows.append(
+                    {
+                        "bucket": bucket,
+                        "metric": metric,
+                        "distance": int(dist),
+                        "targets": len(ids),
+                        "mean_found": float(m),
+                        "extrapolated": float(m * scale),
+                    }
+                )
     return rows
 
 
 def ngram_survival(
-    hits: dict[str, np.ndarray], windows: np.ndarray, target_tokens: np.ndarray, targets: list[dict],
-    ngram_sizes: list[int], scale: float,
+    hits: dict[str, np.ndarray],
+    windows: np.ndarray,
+    target_tokens: np.ndarray,
+    targets: list[dict],
+    ngram_sizes: list[int],
+    scale: float,
 ) -> list[dict]:
     """Near-duplicates that share no n-gram with their target, i.e. survive n-gram deduplication."""
     lcs = np.zeros(len(hits["target"]), dtype=np.int64)
@@ -84,8 +96,9 @@ def ngram_survival(
             for n in ngram_sizes:
                 survivors = [np.sum((hits["target"] == t) & (hits["metric"] == metric) & (lcs < n)) for t in ids]
                 m = float(np.mean(survivors)) if ids else 0.0
-                out.append({"bucket": bucket, "metric": metric, "n": int(n), "targets": len(ids),
-                            "mean_found": m, "extrapolated": m * scale})
+                out.append(
+                    {"bucket": bucket, "metric": metric, "n": int(n), "targets": len(ids), "mean_found": m, "extrapolated": m * scale}
+                )
     return out
 
 
@@ -127,8 +140,7 @@ def _panels_per_metric(
     for ax, metric in zip(axes, METRICS):
         for bucket in _bucket_order(targets):
             x, y = _series(rows, bucket, metric, x_key)
-            ax.plot(x, np.where(y > 0, y, np.nan) if positive_only else y, marker=marker, markersize=3,
-                    label=_label(bucket, targets))
+            ax.plot(x, np.where(y > 0, y, np.nan) if positive_only else y, marker=marker, markersize=3, label=_label(bucket, targets))
         ax.set_yscale(yscale[0], **yscale[1])
         ax.set_title(title.format(metric=TITLES[metric]))
         ax.set_xlabel(xlabel)
@@ -142,10 +154,18 @@ def _panels_per_metric(
 
 def plot_cumulative(rows: list[dict], targets: list[dict], directory: Path, note: str) -> None:
     _panels_per_metric(
-        rows, targets, "distance",
-        title="{metric} distance", xlabel="distance to the target (tokens)",
-        ylabel="near-duplicates per target within distance", suptitle=f"Cumulative near-duplicates{note}",
-        marker=".", positive_only=True, yscale=("log", {}), directory=directory, name="cumulative",
+        rows,
+        targets,
+        "distance",
+        title="{metric} distance",
+        xlabel="distance to the target (tokens)",
+        ylabel="near-duplicates per target within distance",
+        suptitle=f"Cumulative near-duplicates{note}",
+        marker=".",
+        positive_only=True,
+        yscale=("log", {}),
+        directory=directory,
+        name="cumulative",
     )
 
 
@@ -172,15 +192,22 @@ def plot_compare(rows: list[dict], targets: list[dict], bucket: str, directory: 
 def plot_survival(rows: list[dict], targets: list[dict], directory: Path, note: str) -> None:
     # symlog: a bucket whose near-duplicates all share short n-grams is 0 there.
     _panels_per_metric(
-        rows, targets, "n",
-        title="{metric} near-duplicates", xlabel="n of the n-gram deduplication",
+        rows,
+        targets,
+        "n",
+        title="{metric} near-duplicates",
+        xlabel="n of the n-gram deduplication",
         ylabel="near-duplicates per target\nsharing no n-gram with it",
         suptitle=f"Near-duplicates surviving n-gram deduplication{note}",
-        marker="o", positive_only=False, yscale=("symlog", {"linthresh": 1}), directory=directory, name="ngram_survival",
+        marker="o",
+        positive_only=False,
+        yscale=("symlog", {"linthresh": 1}),
+        directory=directory,
+        name="ngram_survival",
     )
 
 
-def build_analysis(study: "Study", indexed: list[dict], chosen: Artifact, scans: dict[int, Artifact]) -> Artifact:
+def build_analysis(study: Study, indexed: list[dict], chosen: Artifact, scans: dict[int, Artifact]) -> Artifact:
     """Merges the scans of every scanned part and writes CSVs, figures and ``summary.json``."""
     cfg = study.cfg
     missing = [i for i in range(study.scan_parts) if i not in scans]
@@ -233,9 +260,7 @@ def build_analysis(study: "Study", indexed: list[dict], chosen: Artifact, scans:
             "scale": scale,
             "targets": len(targets),
             "hits": int(len(hits["target"])),
-            "at_max_distance": {
-                f"{r['bucket']}/{r['metric']}": r["extrapolated"] for r in cum if r["distance"] == int(cfg.max_distance)
-            },
+            "at_max_distance": {f"{r['bucket']}/{r['metric']}": r["extrapolated"] for r in cum if r["distance"] == int(cfg.max_distance)},
         }
         (d / "summary.json").write_text(json.dumps(summary, indent=1))
         log.info("near-duplicates within distance %d per target: %s", cfg.max_distance, summary["at_max_distance"])

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -205,9 +205,7 @@ class PlantedCorpus:
                     occurrences.append(self._truth(item, d, start, offset, docs[d], seqs))
         truth = {
             "length": self.length,
-            "sequences": [
-                {k: (v.tolist() if k == "tokens" else v) for k, v in s.items()} for s in seqs
-            ],
+            "sequences": [{k: (v.tolist() if k == "tokens" else v) for k, v in s.items()} for s in seqs],
             "occurrences": occurrences,
         }
         (Path(directory) / TRUTH).write_text(json.dumps(truth))

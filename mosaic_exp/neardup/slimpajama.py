@@ -14,10 +14,10 @@ import io
 import json
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterator, Optional
 
 import numpy as np
 
@@ -39,9 +39,9 @@ class SlimPajamaCorpus:
         split: str = "train",
         text_field: str = "text",
         tokenizer: str = "gpt2",
-        max_files: Optional[int] = None,
+        max_files: int | None = None,
         batch_size: int = 1000,
-        parts_dir: Optional[str] = None,
+        parts_dir: str | None = None,
         token_bytes: int = 2,
     ) -> None:
         self.path = Path(path).expanduser()
@@ -60,8 +60,7 @@ class SlimPajamaCorpus:
         root = self.path / self.split
         if not root.is_dir():
             raise MissingInput(
-                f"SlimPajama: {root} is not a folder; neardup.corpus.path must hold "
-                f"{self.split}/chunk*/example_{self.split}_*.jsonl.zst"
+                f"SlimPajama: {root} is not a folder; neardup.corpus.path must hold {self.split}/chunk*/example_{self.split}_*.jsonl.zst"
             )
         files = sorted(root.glob(f"chunk*/example_{self.split}_*.jsonl.zst"))
         if not files:
@@ -126,7 +125,7 @@ class SlimPajamaCorpus:
         with PartWriter(train, token_bytes=token_bytes) as writer:
             for f, (flat, lengths) in zip(files, _map(tokenize_file, jobs, threads)):
                 sources.append({"file": str(f.relative_to(self.path)), "first_doc_id": doc_id, "documents": len(lengths)})
-                for body in (np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []):
+                for body in np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []:
                     writer.add(doc_id, body)
                     doc_id += 1
                 log.info("part %d: %s, %d documents", part, f.name, len(lengths))

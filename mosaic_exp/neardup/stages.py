@@ -16,9 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from hydra.errors import InstantiationException
@@ -26,9 +26,9 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from mosaic_exp import _rust_sa
-from mosaic_exp.config.schema import NeardupStep
 from mosaic_exp.errors import UserError
 from mosaic_exp.neardup import targets as tg
+from mosaic_exp.neardup.config import NeardupStep
 from mosaic_exp.neardup.hits import HITS, write_hits
 from mosaic_exp.neardup.parts import Part
 from mosaic_exp.neardup.planted import TRUTH, PlantedCorpus
@@ -121,18 +121,19 @@ class Study:
         part = self.part_of(tok)
 
         def builder(d: Path) -> None:
-            _rust_sa.make(str(part.train), size=str(part.size), out=str(d / "sa.npy"),
-                          token_bytes=part.token_bytes, threads=int(self.cfg.threads))
+            _rust_sa.make(
+                str(part.train), size=str(part.size), out=str(d / "sa.npy"), token_bytes=part.token_bytes, threads=int(self.cfg.threads)
+            )
 
-        return self._get("neardup_make", {"version": VERSION, "tokenize": tok.key}, builder, build,
-                         f"neardup.step=index neardup.part={i}")
+        return self._get("neardup_make", {"version": VERSION, "tokenize": tok.key}, builder, build, f"neardup.step=index neardup.part={i}")
 
     def self_similar(self, i: int, tok: Artifact, sa: Artifact, build: bool) -> Artifact:
         part = self.part_of(tok)
 
         def builder(d: Path) -> None:
-            positions, counts = _rust_sa.self_similar(str(part.train), length=int(self.cfg.length), size=str(part.size),
-                                                      sa=str(sa.path / "sa.npy"), token_bytes=part.token_bytes)
+            positions, counts = _rust_sa.self_similar(
+                str(part.train), length=int(self.cfg.length), size=str(part.size), sa=str(sa.path / "sa.npy"), token_bytes=part.token_bytes
+            )
             np.save(d / "positions.npy", positions)
             np.save(d / "counts.npy", counts)
 
@@ -151,43 +152,78 @@ class Study:
         parts = [self.part_of(a["tokenize"]) for a in indexed]
         build = self._builds(NeardupStep.targets)
         hint = "neardup.step=targets"
-        settings = {k: OmegaConf.to_container(self.cfg, resolve=True)[k] for k in (
-            "length", "min_distinct", "buckets", "tolerance", "candidates_per_bucket", "random_targets", "seed")}
+        settings = {
+            k: OmegaConf.to_container(self.cfg, resolve=True)[k]
+            for k in ("length", "min_distinct", "buckets", "tolerance", "candidates_per_bucket", "random_targets", "seed")
+        }
 
         def build_candidates(d: Path) -> None:
             rng = np.random.default_rng([int(self.cfg.seed), 1])
-            clusters = [(np.load(a["selfsim"].path / "positions.npy", mmap_mode="r"),
-                         np.load(a["selfsim"].path / "counts.npy")) for a in indexed]
-            found = tg.cluster_candidates(parts, clusters, list(self.cfg.buckets), float(self.cfg.tolerance),
-                                          int(self.cfg.length), int(self.cfg.min_distinct),
-                                          int(self.cfg.candidates_per_bucket), rng)
-            rand = tg.random_windows(parts, int(self.cfg.random_targets), int(self.cfg.length),
-                                     int(self.cfg.min_distinct), np.random.default_rng([int(self.cfg.seed), 2]))
-            both = tg.Candidates(np.concatenate([found.tokens, rand.tokens]), found.origin + rand.origin,
-                                 found.source + rand.source)
+            clusters = [
+                (np.load(a["selfsim"].path / "positions.npy", mmap_mode="r"), np.load(a["selfsim"].path / "counts.npy")) for a in indexed
+            ]
+            found = tg.cluster_candidates(
+                parts,
+                clusters,
+                list(self.cfg.buckets),
+                float(self.cfg.tolerance),
+                int(self.cfg.length),
+                int(self.cfg.min_distinct),
+                int(self.cfg.candidates_per_bucket),
+                rng,
+            )
+            rand = tg.random_windows(
+                parts,
+                int(self.cfg.random_targets),
+                int(self.cfg.length),
+                int(self.cfg.min_distinct),
+                np.random.default_rng([int(self.cfg.seed), 2]),
+            )
+            both = tg.Candidates(np.concatenate([found.tokens, rand.tokens]), found.origin + rand.origin, found.source + rand.source)
             tg.save_candidates(d, both)
 
-        cand = self._get("neardup_candidates",
-                         {"version": VERSION, "selfsim": [a["selfsim"].key for a in indexed], **settings},
-                         build_candidates, build, hint)
+        cand = self._get(
+            "neardup_candidates",
+            {"version": VERSION, "selfsim": [a["selfsim"].key for a in indexed], **settings},
+            build_candidates,
+            build,
+            hint,
+        )
         queries = tg.load_candidates(cand.path)
         counts = []
         for a, part in zip(indexed, parts):
+
             def build_count(d: Path, a=a, part=part) -> None:
                 q = queries.tokens.astype(np.uint16 if part.token_bytes == 2 else np.uint32)
-                c = (_rust_sa.count_multi(str(part.train), q, size=str(part.size), sa=str(a["make"].path / "sa.npy"),
-                                          token_bytes=part.token_bytes)
-                     if len(q) else np.zeros(0, dtype=np.uint64))
+                c = (
+                    _rust_sa.count_multi(
+                        str(part.train), q, size=str(part.size), sa=str(a["make"].path / "sa.npy"), token_bytes=part.token_bytes
+                    )
+                    if len(q)
+                    else np.zeros(0, dtype=np.uint64)
+                )
                 np.save(d / "counts.npy", c)
 
-            counts.append(self._get("neardup_count", {"version": VERSION, "candidates": cand.key,
-                                                      "tokenize": a["tokenize"].key, "make": a["make"].key},
-                                    build_count, build, hint))
+            counts.append(
+                self._get(
+                    "neardup_count",
+                    {"version": VERSION, "candidates": cand.key, "tokenize": a["tokenize"].key, "make": a["make"].key},
+                    build_count,
+                    build,
+                    hint,
+                )
+            )
 
         def build_targets(d: Path) -> None:
             totals = np.sum([np.load(c.path / "counts.npy").astype(np.int64) for c in counts], axis=0)
-            chosen = tg.choose_targets(queries, totals, list(self.cfg.buckets), float(self.cfg.tolerance),
-                                       int(self.cfg.targets_per_bucket), np.random.default_rng([int(self.cfg.seed), 3]))
+            chosen = tg.choose_targets(
+                queries,
+                totals,
+                list(self.cfg.buckets),
+                float(self.cfg.tolerance),
+                int(self.cfg.targets_per_bucket),
+                np.random.default_rng([int(self.cfg.seed), 3]),
+            )
             width = max(p.token_bytes for p in parts)
             tokens = queries.tokens[[t["candidate"] for t in chosen]].reshape(len(chosen), int(self.cfg.length))
             np.save(d / "targets.npy", tokens.astype(np.uint16 if width == 2 else np.uint32))
@@ -201,8 +237,12 @@ class Study:
                 found = [t["exact_count"] for t in chosen if t["bucket"] == bucket]
                 log.info("bucket %s: %d targets, exact counts %s", bucket, len(found), found)
 
-        spec = {"version": VERSION, "candidates": cand.key, "counts": [c.key for c in counts],
-                "targets_per_bucket": int(self.cfg.targets_per_bucket)}
+        spec = {
+            "version": VERSION,
+            "candidates": cand.key,
+            "counts": [c.key for c in counts],
+            "targets_per_bucket": int(self.cfg.targets_per_bucket),
+        }
         chosen = self._get("neardup_targets", spec, build_targets, build, hint)
         return {"candidates": cand, "targets": chosen}
 
@@ -215,16 +255,19 @@ class Study:
             meta = json.loads((chosen.path / "targets.json").read_text())["targets"]
             queries = np.load(chosen.path / "targets.npy")
             if len(queries):
-                hits = _rust_sa.scan(str(part.train), queries.astype(np.uint16 if part.token_bytes == 2 else np.uint32),
-                                     max_distance=int(self.cfg.max_distance), size=str(part.size),
-                                     token_bytes=part.token_bytes)
+                hits = _rust_sa.scan(
+                    str(part.train),
+                    queries.astype(np.uint16 if part.token_bytes == 2 else np.uint32),
+                    max_distance=int(self.cfg.max_distance),
+                    size=str(part.size),
+                    token_bytes=part.token_bytes,
+                )
             else:
                 hits = {k: np.zeros(0, dtype=np.int64) for k in ("target", "metric", "doc_id", "offset", "position", "distance")}
             write_hits(d / HITS, hits, meta, i)
 
         spec = {"version": VERSION, "tokenize": tok.key, "targets": chosen.key, "max_distance": int(self.cfg.max_distance)}
-        return self._get("neardup_scan", spec, build, self._builds(NeardupStep.scan),
-                         f"neardup.step=scan neardup.part={i}")
+        return self._get("neardup_scan", spec, build, self._builds(NeardupStep.scan), f"neardup.step=scan neardup.part={i}")
 
     # --- the whole run -----------------------------------------------------------------
 
@@ -265,4 +308,3 @@ def build_study(cfg: DictConfig, store: ArtifactStore) -> Study:
 def neardup_stages(cfg: DictConfig, store: ArtifactStore) -> dict[str, Artifact]:
     """Runs ``neardup.step`` of the study and returns every artifact it touched."""
     return build_study(cfg, store).run()
-

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
@@ -22,15 +23,15 @@ class Variation:
 
     tokens: list[int]
     edited_positions: list[int] = field(default_factory=list)
-    hamming: Optional[int] = None
+    hamming: int | None = None
     levenshtein: int = 0
-    kendall_tau: Optional[float] = None
+    kendall_tau: float | None = None
     # Shuffles: which reference block stands at each place.
-    block_order: Optional[list[int]] = None
-    fragments: Optional[list[list[int]]] = None
+    block_order: list[int] | None = None
+    fragments: list[list[int]] | None = None
 
     @classmethod
-    def of(cls, reference: Sequence[int], tokens: list[int], **extra: Any) -> "Variation":
+    def of(cls, reference: Sequence[int], tokens: list[int], **extra: Any) -> Variation:
         """A variation with its distances to ``reference`` filled in."""
         return cls(tokens=tokens, hamming=hamming(reference, tokens), levenshtein=levenshtein(reference, tokens), **extra)
 
@@ -43,7 +44,7 @@ class PerturbEnv:
     load_mlm: Callable[[], tuple[Any, PreTrainedTokenizerBase]]
     load_paraphraser: Callable[[], Any]
 
-    _vocabulary: Optional[np.ndarray] = field(default=None, init=False, repr=False)
+    _vocabulary: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def vocabulary(self) -> np.ndarray:
         """Target ids a random draw may use: no special token, and only tokens that
@@ -78,7 +79,7 @@ class Perturbation(Protocol):
 class PerturbationBase:
     """Takes the fields every perturbation config has (see ``PerturbationConfig``)."""
 
-    def __init__(self, name: str, n_variations: int = 9, seed: int = 0, legacy_variations: Optional[str] = None) -> None:
+    def __init__(self, name: str, n_variations: int = 9, seed: int = 0, legacy_variations: str | None = None) -> None:
         if n_variations < 0:
             raise UserError(f"perturbation.n_variations must be >= 0, got {n_variations}")
         self.name = name

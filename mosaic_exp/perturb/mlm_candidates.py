@@ -12,7 +12,7 @@ RoFormer the encoder's last layer also runs at the mask only
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase

@@ -95,7 +95,13 @@ def _shared_projections(
 
 
 def _projections(
-    attention: nn.Module, rows: torch.Tensor, hidden: torch.Tensor, n_heads: int, rotary: _Rotary | None, rotary_value: bool, at: torch.Tensor | None
+    attention: nn.Module,
+    rows: torch.Tensor,
+    hidden: torch.Tensor,
+    n_heads: int,
+    rotary: _Rotary | None,
+    rotary_value: bool,
+    at: torch.Tensor | None,
 ) -> QKV:
     """Queries of ``rows`` (at positions ``at``, or every position), keys and values of every position of ``hidden``."""
     q, k, v = (_heads(attention.query(rows), n_heads), _heads(attention.key(hidden), n_heads), _heads(attention.value(hidden), n_heads))

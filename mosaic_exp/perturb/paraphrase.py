@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import Any, Optional
+from typing import Any
 
 import torch
 
@@ -19,6 +19,7 @@ _ITEM = re.compile(r"^\s*(\d+)\s*[.):]\s*(.*)$")
 
 def parse_numbered_list(text: str) -> list[str]:
     """Items of a numbered list (``1. …``, ``2) …``); lines without a number continue the item."""
+
     def clean(part: str) -> str:
         return part.strip().strip('"\u201c\u201d').strip()
 
@@ -100,10 +101,10 @@ class OpenAIParaphraser(ChatParaphraser):
     def __init__(
         self,
         model: str,
-        base_url: Optional[str] = None,
+        base_url: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         timeout_s: float = 120.0,
-        seed: Optional[int] = None,
+        seed: int | None = None,
         **settings: Any,
     ) -> None:
         super().__init__(**settings)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from mosaic_exp.config.schema import Strategy
 from mosaic_exp.errors import UserError
 from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
+from mosaic_exp.perturb.config import Strategy
 from mosaic_exp.perturb.mlm_candidates import replacement_candidates
 
 # Picks a replacement (target token ids) for (canary index, position).
@@ -63,9 +64,7 @@ class Replace(PerturbationBase):
             if self.R > len(ref):
                 raise UserError(f"R={self.R} is larger than the canary length {len(ref)}")
             fixed = choose_positions(len(ref), self.R, rng, self.uniform_spread) if self.same_indices else None
-            plans.append(
-                [fixed or choose_positions(len(ref), self.R, rng, self.uniform_spread) for _ in range(self.n_variations)]
-            )
+            plans.append([fixed or choose_positions(len(ref), self.R, rng, self.uniform_spread) for _ in range(self.n_variations)])
         return plans
 
     def _picker(self, references: list[list[int]], plans: list[list[list[int]]], env: PerturbEnv, rng: np.random.Generator) -> Picker:
@@ -86,16 +85,12 @@ class Replace(PerturbationBase):
 
             return pick_random_mlm
         needed = [[p for variation in plan for p in variation] for plan in plans]
-        candidates = replacement_candidates(
-            references, needed, env.tokenizer, model, mlm_tok, self.topk, self.mlm_batch_size
-        )
+        candidates = replacement_candidates(references, needed, env.tokenizer, model, mlm_tok, self.topk, self.mlm_batch_size)
 
         def pick_topk(c: int, p: int) -> list[int]:
             options = candidates[c][p]
             if not options:
-                raise UserError(
-                    f"canary {c}, position {p}: every top-{self.topk} MLM proposal is the original token; raise topk"
-                )
+                raise UserError(f"canary {c}, position {p}: every top-{self.topk} MLM proposal is the original token; raise topk")
             return options[int(rng.integers(len(options)))]
 
         return pick_topk

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
@@ -35,7 +35,7 @@ def _uses_mlm(perturbation: DictConfig) -> bool:
     return perturbation.name == "replace" and str(getattr(perturbation.strategy, "value", perturbation.strategy)) != "random"
 
 
-def _spec(cfg: DictConfig, canaries: Artifact, tiny_models: Optional[Mapping[str, str]], digests: FileDigests) -> dict:
+def _spec(cfg: DictConfig, canaries: Artifact, tiny_models: Mapping[str, str] | None, digests: FileDigests) -> dict:
     spec = {
         "version": VERSION,
         "canaries": canaries.key,
@@ -67,9 +67,7 @@ def _legacy(path: str, references: list[list[int]]) -> list[list[Variation]]:
     return out
 
 
-def build_variations(
-    cfg: DictConfig, store: ArtifactStore, canaries: Artifact, tiny_models: Optional[Mapping[str, str]] = None
-) -> Artifact:
+def build_variations(cfg: DictConfig, store: ArtifactStore, canaries: Artifact, tiny_models: Mapping[str, str] | None = None) -> Artifact:
     """Generates (or imports) the configured fuzzy duplicates of every member canary."""
     spec = _spec(cfg, canaries, tiny_models, store.digests)
 
@@ -106,6 +104,4 @@ def build_variations(
 def load_variations(directory: str | Path) -> list[CanaryCopies]:
     """Every member canary with its variations."""
     data = json.loads((Path(directory) / FILE).read_text())
-    return [
-        CanaryCopies(c["canary"], c["reference"], [Variation(**v) for v in c["variations"]]) for c in data["canaries"]
-    ]
+    return [CanaryCopies(c["canary"], c["reference"], [Variation(**v) for v in c["variations"]]) for c in data["canaries"]]

@@ -21,7 +21,10 @@ def canaries(cfg: DictConfig) -> dict[str, Artifact]:
     for name, report in data["report"].items():
         log.info(
             "%s: %d accepted of %d drawn (%.1f/s); rejected: %s",
-            name, report["accepted"], report["drawn"], report["per_second"],
+            name,
+            report["accepted"],
+            report["drawn"],
+            report["per_second"],
             ", ".join(f"{k} {v}" for k, v in report["rejected"].items()),
         )
     log_artifacts(artifacts)

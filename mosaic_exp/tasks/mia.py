@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -78,7 +79,7 @@ def membership_report(
     members: Sequence[Canary],
     non_members: Sequence[Canary],
     artifacts: Mapping[str, Artifact],
-    sections: Optional[Mapping[str, Any]] = None,
+    sections: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Scores every canary, writes ``scores.jsonl`` and ``results.json``, prints the tables.
 
@@ -92,8 +93,14 @@ def membership_report(
     model.to(device).eval()
     reference, reference_tokenizer = load_causal_lm(cfg.reference, tiny_models(dict(artifacts)))
     rows = score_canaries(
-        model, tokenizer, members, non_members, reference.to(device), reference_tokenizer,
-        k=cfg.mia.k, batch_size=cfg.mia.batch_size,
+        model,
+        tokenizer,
+        members,
+        non_members,
+        reference.to(device),
+        reference_tokenizer,
+        k=cfg.mia.k,
+        batch_size=cfg.mia.batch_size,
     )
     results = {
         "config": OmegaConf.to_container(cfg, resolve=True),
@@ -107,15 +114,21 @@ def membership_report(
     tables = [attack_table(results["attacks"])]
     if cfg.mia.extraction:
         extracted = extract(
-            model, [c.tokens for c in [*members, *non_members]],
-            cfg.mia.extraction_prefix_length, cfg.mia.extraction_suffix_length,
-            batch_size=cfg.mia.batch_size, pad_id=tokenizer.pad_token_id or 0, eos_id=tokenizer.eos_token_id,
+            model,
+            [c.tokens for c in [*members, *non_members]],
+            cfg.mia.extraction_prefix_length,
+            cfg.mia.extraction_suffix_length,
+            batch_size=cfg.mia.batch_size,
+            pad_id=tokenizer.pad_token_id or 0,
+            eos_id=tokenizer.eos_token_id,
         )
         for row, values in zip(rows, extracted):
             row["extraction"] = values
         means = mean_by_group(extracted, ["members"] * len(members) + ["non_members"] * len(non_members))
         results["extraction"] = {
-            "prefix_length": cfg.mia.extraction_prefix_length, "suffix_length": cfg.mia.extraction_suffix_length, **means,
+            "prefix_length": cfg.mia.extraction_prefix_length,
+            "suffix_length": cfg.mia.extraction_suffix_length,
+            **means,
         }
         tables.append(extraction_table(means))
     _write_jsonl(out / "scores.jsonl", rows)
@@ -135,7 +148,8 @@ def _check_provenance(model_path: Path, expected: Mapping[str, Any]) -> None:
         raise UserError(
             f"{model_path} was fine-tuned with other {', '.join(differing)} than this config gives "
             f"(recorded {', '.join(f'{k}={recorded.get(k)!r}' for k in differing)}); "
-            "pass the overrides of its training run (the config in its results.json) so that the same canaries are scored and the results name its setting"
+            "pass the overrides of its training run (the config in its results.json) "
+            "so that the same canaries are scored and the results name its setting"
         )
 
 

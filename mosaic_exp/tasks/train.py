@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import lightning as L
 import torch
@@ -71,7 +72,10 @@ def chunk_loader(
     chunks = book_chunks(ids, length, tokenizer.pad_token_id)
     generator = torch.Generator().manual_seed(cfg.seed)
     loader = DataLoader(
-        chunk_rows(chunks), batch_size=cfg.train.batch_size, shuffle=cfg.train.shuffle, generator=generator,
+        chunk_rows(chunks),
+        batch_size=cfg.train.batch_size,
+        shuffle=cfg.train.shuffle,
+        generator=generator,
         collate_fn=collate_chunks,
     )
     return loader, int(chunks["attention_mask"].sum())
@@ -104,8 +108,11 @@ def fine_tune(
     check_process_launch(trainer)
     module = LanguageModelModule(
         torch.compile(model) if cfg.train.compile else model,
-        lr=cfg.lr, weight_decay=cfg.train.weight_decay, warmup_steps=cfg.train.warmup_steps,
-        betas=(cfg.train.adam_beta1, cfg.train.adam_beta2), eps=cfg.train.adam_epsilon,
+        lr=cfg.lr,
+        weight_decay=cfg.train.weight_decay,
+        warmup_steps=cfg.train.warmup_steps,
+        betas=(cfg.train.adam_beta1, cfg.train.adam_beta2),
+        eps=cfg.train.adam_epsilon,
     )
     try:
         trainer.fit(module, loader)
@@ -147,8 +154,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     members, non_members = load_canaries(artifacts["canaries"].path)
     check_extraction(cfg, [*members, *non_members])
     membership = MembershipAUC(
-        [c.tokens for c in members], [c.tokens for c in non_members],
-        every_n_steps=cfg.mia.every_n_steps, batch_size=cfg.mia.batch_size, pad_id=tokenizer.pad_token_id,
+        [c.tokens for c in members],
+        [c.tokens for c in non_members],
+        every_n_steps=cfg.mia.every_n_steps,
+        batch_size=cfg.mia.batch_size,
+        pad_id=tokenizer.pad_token_id,
     )
     validation = _held_out(cfg, artifacts["corpus"], tokenizer, chunk_length(cfg, model)) if cfg.train.val_max_rows else None
     start = time.perf_counter()
@@ -159,15 +169,20 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.save_model:
         _save(cfg, model, tokenizer, artifacts)
     sections: dict[str, Any] = {
-        "train": {"steps": trainer.global_step, "tokens": tokens, "seconds": round(seconds, 2),
-                  "tokens_per_second": round(tokens * trainer.current_epoch / seconds, 1) if seconds else None,
-                  "processes": trainer.world_size},
+        "train": {
+            "steps": trainer.global_step,
+            "tokens": tokens,
+            "seconds": round(seconds, 2),
+            "tokens_per_second": round(tokens * trainer.current_epoch / seconds, 1) if seconds else None,
+            "processes": trainer.world_size,
+        },
         "mia_history": [{"step": s, "auc_loss": a} for s, a in membership.history],
         "injection": injection,
     }
     if validation:
         sections["validation"] = {
-            "loss": validation.history[-1][1], "tokens": validation.tokens,
+            "loss": validation.history[-1][1],
+            "tokens": validation.tokens,
             "history": [{"step": s, "loss": v} for s, v in validation.history],
         }
     return membership_report(cfg, model, tokenizer, members, non_members, artifacts, sections)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import lightning as L
 import torch
@@ -12,9 +12,9 @@ from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 from transformers import PreTrainedModel
 
-from mosaic_exp.config.schema import PretrainConfig
 from mosaic_exp.errors import UserError
 from mosaic_exp.training.module import LanguageModelModule
+from mosaic_exp.world.config import PretrainConfig
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ equals the ``val/loss`` of its ``metrics.json``).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from transformers import PreTrainedModel
@@ -21,9 +21,7 @@ from mosaic_exp.training.packing import pack
 from mosaic_exp.training.periodic import PeriodicMetric
 
 
-def held_out_rows(
-    token_lists: Sequence[Sequence[int]], length: int, separator: int, fraction: float, max_rows: int
-) -> torch.Tensor:
+def held_out_rows(token_lists: Sequence[Sequence[int]], length: int, separator: int, fraction: float, max_rows: int) -> torch.Tensor:
     """The first ``max_rows`` of the held-out tail of the packed ``token_lists``."""
     if max_rows < 1:
         raise ValueError(f"max_rows must be at least 1, got {max_rows}")

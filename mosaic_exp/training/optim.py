@@ -35,10 +35,7 @@ def decay_parameter_names(model: nn.Module) -> set[str]:
     for module_name, module in model.named_modules():
         if isinstance(module, nn.LayerNorm):
             exempt.update(f"{module_name}.{p}" if module_name else p for p, _ in module.named_parameters())
-    return {
-        name for name, _ in model.named_parameters()
-        if name not in exempt and not _NO_DECAY_NAMES.search(name.lower())
-    }
+    return {name for name, _ in model.named_parameters() if name not in exempt and not _NO_DECAY_NAMES.search(name.lower())}
 
 
 def can_fuse_adamw(params: list[nn.Parameter], precision: str | None) -> bool:
@@ -71,7 +68,10 @@ def adamw(
             (decay if name in decayed else no_decay).append(param)
     return torch.optim.AdamW(
         [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=lr, betas=betas, eps=eps, fused=can_fuse_adamw(decay + no_decay, precision),
+        lr=lr,
+        betas=betas,
+        eps=eps,
+        fused=can_fuse_adamw(decay + no_decay, precision),
     )
 
 

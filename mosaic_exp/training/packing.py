@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -21,8 +21,5 @@ def pack(token_lists: Sequence[Sequence[int]], length: int, separator: int) -> t
         flat.append(separator)
     n_rows = len(flat) // length
     if n_rows == 0:
-        raise ValueError(
-            f"the corpus has {len(flat)} tokens, fewer than one context of {length}; "
-            "add books or lower the context length"
-        )
+        raise ValueError(f"the corpus has {len(flat)} tokens, fewer than one context of {length}; add books or lower the context length")
     return torch.tensor(flat[: n_rows * length], dtype=torch.long).view(n_rows, length)

@@ -29,11 +29,12 @@ def training_weights(model: PreTrainedModel, reduced_precision: bool = False) ->
     if reduced_precision:
         log.warning(
             "train.reduced_precision=true: AdamW updates %s weights without an fp32 master copy, so updates "
-            "smaller than about 1/256 of a weight are lost (the paper's runs trained fp32 weights)", dtype,
+            "smaller than about 1/256 of a weight are lost (the paper's runs trained fp32 weights)",
+            dtype,
         )
     elif loaded - {dtype}:
         log.info(
-            "training fp32 master weights of a model loaded as %s (model.dtype=float32 loads an fp32 checkpoint "
-            "without rounding it first)", ", ".join(map(str, sorted(loaded, key=str))),
+            "training fp32 master weights of a model loaded as %s (model.dtype=float32 loads an fp32 checkpoint without rounding it first)",
+            ", ".join(map(str, sorted(loaded, key=str))),
         )
     return model.to(dtype)

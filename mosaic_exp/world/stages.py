@@ -7,20 +7,21 @@ tokenizer) that ``from_pretrained`` loads like any hub model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from transformers import DataCollatorForLanguageModeling, PreTrainedModel, PreTrainedTokenizerFast
 
-from mosaic_exp.config.schema import ArchConfig, PretrainConfig, TinyWorldConfig
 from mosaic_exp.data.stage import book_texts
 from mosaic_exp.errors import UserError
 from mosaic_exp.models.tiny import tiny_causal_lm, tiny_masked_lm
 from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
 from mosaic_exp.training.fit import Collate, causal_collate, fit_language_model
 from mosaic_exp.training.packing import pack
+from mosaic_exp.world.config import ArchConfig, PretrainConfig, TinyWorldConfig
 from mosaic_exp.world.tokenizer import causal_tokenizer, load_bpe, masked_tokenizer, save_tokenizer, train_bpe
 
 # Bump a stage's version when its code changes what it builds: its cached
@@ -105,9 +106,7 @@ def build_masked_lm(world: TinyWorldConfig, corpus: Artifact, tokenizer: Artifac
     def build(directory: Path) -> None:
         tok = masked_tokenizer(load_bpe(tokenizer.path), arch.context_length)
         body = pack(_pretrain_ids(corpus, tokenizer), arch.context_length - 2, tok.sep_token_id)
-        rows = torch.cat(
-            [torch.full((len(body), 1), tok.cls_token_id), body, torch.full((len(body), 1), tok.sep_token_id)], dim=1
-        )
+        rows = torch.cat([torch.full((len(body), 1), tok.cls_token_id), body, torch.full((len(body), 1), tok.sep_token_id)], dim=1)
         masker = DataCollatorForLanguageModeling(tok, mlm_probability=world.mlm_probability, return_tensors="pt")
 
         def collate(batch: list[torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -122,3 +121,20 @@ def build_masked_lm(world: TinyWorldConfig, corpus: Artifact, tokenizer: Artifac
         _fit_and_save(directory, world, world.mlm_pretrain, model, tok, rows, collate, causal=False)
 
     return store.build("mlm", spec, build)
+
+
+@dataclass(frozen=True)
+class TinyWorld:
+    tokenizer: Artifact
+    causal_lm: Artifact
+    mlm: Artifact
+
+
+def build_tiny_world(cfg: DictConfig, corpus: Artifact, store: ArtifactStore) -> TinyWorld:
+    """Builds (or reuses) the tokenizer and both tiny models for ``cfg.tiny_world``."""
+    tokenizer = build_tokenizer(cfg.tiny_world, corpus, store)
+    return TinyWorld(
+        tokenizer=tokenizer,
+        causal_lm=build_causal_lm(cfg.tiny_world, corpus, tokenizer, store),
+        mlm=build_masked_lm(cfg.tiny_world, corpus, tokenizer, store),
+    )

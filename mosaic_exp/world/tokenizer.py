@@ -8,8 +8,8 @@ RoBERTa style). Byte-level pre-tokenization means every string is encodable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
@@ -71,9 +71,7 @@ def masked_tokenizer(tokenizer: Tokenizer, max_length: int) -> PreTrainedTokeniz
     """RoBERTa-style wrapper: ``<s> A </s>`` around every input, ``<mask>`` for MLM."""
     return _wrap(
         tokenizer,
-        lambda inner: processors.RobertaProcessing(
-            (SEP, inner.token_to_id(SEP)), (CLS, inner.token_to_id(CLS)), trim_offsets=False
-        ),
+        lambda inner: processors.RobertaProcessing((SEP, inner.token_to_id(SEP)), (CLS, inner.token_to_id(CLS)), trim_offsets=False),
         max_length,
         bos_token=CLS,
         eos_token=SEP,
