@@ -8,7 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 from mosaic_exp.app import run_cli
-from mosaic_exp.config import register_configs
+from mosaic_exp.config.schema import register_configs
 
 register_configs()
 

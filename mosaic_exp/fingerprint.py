@@ -24,6 +24,8 @@ from pathlib import Path
 
 import xxhash
 
+from mosaic_exp.atomic import write_text_atomic
+
 _CHUNK = 1 << 22
 
 
@@ -69,9 +71,7 @@ class FileDigests:
         # A file written to while we hashed it would pair a new stamp with old bytes.
         if record is not None and _stamp(path.stat()) == stamp:
             record.parent.mkdir(parents=True, exist_ok=True)
-            tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"path": str(path), "stamp": stamp, "digest": digest}))
-            os.replace(tmp, record)
+            write_text_atomic(record, json.dumps({"path": str(path), "stamp": stamp, "digest": digest}))
         return digest
 
     def files(self, root: str | Path, files: Iterable[str | Path]) -> dict:

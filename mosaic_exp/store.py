@@ -18,12 +18,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from mosaic_exp.atomic import jsonable, write_json_atomic
 from mosaic_exp.fingerprint import FileDigests
 
 log = logging.getLogger(__name__)
@@ -32,29 +32,14 @@ MARKER = "COMPLETE.json"
 SPEC = "spec.json"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot hash a {type(value).__name__} in a stage spec: {value!r}")
-
-
 def canonical_json(spec: Mapping[str, Any]) -> str:
     """The one serialization that keys are computed from."""
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=jsonable)
 
 
 def spec_key(spec: Mapping[str, Any]) -> str:
     """A short, stable hash of a stage spec."""
     return hashlib.sha256(canonical_json(spec).encode()).hexdigest()[:16]
-
-
-def write_json_atomic(path: Path, payload: Any) -> None:
-    """Writes JSON to a temporary name, then renames it over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=_jsonable) + "\n")
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)

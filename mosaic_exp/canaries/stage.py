@@ -11,13 +11,14 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.canaries.filters import CanaryFilter
 from mosaic_exp.canaries.sample import Canary, NotEnoughCanaries, SamplingReport, draw_canaries, sample_texts
 from mosaic_exp.errors import UserError
 from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.legacy import legacy_fingerprint, load_legacy_pickle
 from mosaic_exp.models.loading import context_length, inference_device, lm_spec, load_causal_lm, load_tokenizer
-from mosaic_exp.store import Artifact, ArtifactStore, spec_key, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore, spec_key
 
 log = logging.getLogger(__name__)
 

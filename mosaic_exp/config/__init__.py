@@ -1,5 +1,5 @@
-"""Typed configuration: dataclass schemas registered in Hydra's ConfigStore."""
+"""Typed configuration: the ranges every schema field may declare, and the registry (``schema``) that feeds Hydra's ConfigStore.
 
-from mosaic_exp.config.schema import register_configs
-
-__all__ = ["register_configs"]
+Each package keeps its config dataclasses in its own ``config.py``, beside the code they configure;
+``config.schema`` only assembles them into the whole run's schema and registers it.
+"""

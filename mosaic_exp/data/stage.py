@@ -9,8 +9,9 @@ from datasets import Dataset, DatasetDict, Features, Value, load_from_disk
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.data.books import Book, unique_ids
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 
 VERSION = 1
 FEATURES = Features({"book_id": Value("string"), "title": Value("string"), "text": Value("string")})

@@ -13,6 +13,7 @@ from datasets import Dataset, Features, List, Value, load_from_disk
 from omegaconf import DictConfig
 from transformers import PreTrainedTokenizerBase
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.data.stage import load_books
 from mosaic_exp.inject.config import InjectMode
 from mosaic_exp.inject.fidelity import measure_text_copies, measure_token_copies, summarize
@@ -20,7 +21,7 @@ from mosaic_exp.inject.inject import Insertion, Piece, inject_book
 from mosaic_exp.inject.tokens import inject_tokens
 from mosaic_exp.models.loading import lm_spec, load_tokenizer
 from mosaic_exp.perturb.stage import CanaryCopies, load_variations
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 
 # 2: per-copy token distances and their summary in the manifest; inject.mode (token ids in the books).
 VERSION = 2

@@ -10,13 +10,14 @@ from pathlib import Path
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.canaries.stage import load_canaries
 from mosaic_exp.errors import UserError
 from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.legacy import legacy_fingerprint, load_legacy_pickle
 from mosaic_exp.models.loading import inference_device, lm_spec, load_masked_lm, load_tokenizer, resolve_tiny_paths
 from mosaic_exp.perturb.base import PerturbEnv, Variation
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 
 VERSION = 2
 FILE = "variations.json"

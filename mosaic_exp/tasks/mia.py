@@ -18,6 +18,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.canaries.sample import Canary
 from mosaic_exp.canaries.stage import load_canaries
 from mosaic_exp.errors import MissingInput, UserError
@@ -25,7 +26,7 @@ from mosaic_exp.mia.evaluate import score_canaries, summarize
 from mosaic_exp.mia.extraction import check_lengths, extract, mean_by_group
 from mosaic_exp.models.loading import inference_device, load_causal_lm
 from mosaic_exp.pipeline import canary_stages, tiny_models
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 from torch.utils.data import DataLoader
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.canaries.stage import load_canaries
 from mosaic_exp.data.stage import book_texts
 from mosaic_exp.errors import UserError
@@ -30,7 +31,7 @@ from mosaic_exp.inject.fidelity import log_summary
 from mosaic_exp.inject.stage import load_injected, load_injection_summary
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.pipeline import injection_stages, tiny_models
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 from mosaic_exp.tasks.mia import PROVENANCE, check_extraction, membership_report, provenance
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.distributed import check_process_launch

@@ -15,10 +15,11 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from transformers import DataCollatorForLanguageModeling, PreTrainedModel, PreTrainedTokenizerFast
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.data.stage import book_texts
 from mosaic_exp.errors import UserError
 from mosaic_exp.models.tiny import tiny_causal_lm, tiny_masked_lm
-from mosaic_exp.store import Artifact, ArtifactStore, write_json_atomic
+from mosaic_exp.store import Artifact, ArtifactStore
 from mosaic_exp.training.fit import Collate, causal_collate, fit_language_model
 from mosaic_exp.training.packing import pack
 from mosaic_exp.world.config import ArchConfig, PretrainConfig, TinyWorldConfig
