@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mosaic_exp.config.schema import register_configs
 from mosaic_exp.config.compose import CONF_DIR, compose_config  # noqa: F401 (tests import it from here)
+from mosaic_exp.config.schema import register_configs
 
 REPO = Path(__file__).resolve().parents[1]
 
