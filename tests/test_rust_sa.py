@@ -13,17 +13,12 @@ import pytest
 from mosaic_exp import _rust_sa
 
 
-def _write_part(path: Path, docs: list[tuple[int, list[int]]]) -> tuple[Path, Path]:
-    tokens: list[int] = []
-    offsets = [0]
-    for doc_id, body in docs:
-        tokens += [0xFFFF, doc_id & 0xFFFF, doc_id >> 16, *body]
-        offsets.append(2 * len(tokens))
+def _write_part(path: Path, docs: list[tuple[int, list[int]]], token_bytes: int = 2) -> tuple[Path, Path]:
     train = path / "part.train"
-    train.write_bytes(struct.pack(f"<{len(tokens)}H", *tokens))
-    size = path / "part.train.size"
-    size.write_bytes(struct.pack(f"<{len(offsets)}Q", *offsets))
-    return train, size
+    with _rust_sa.PartWriter(train, token_bytes) as writer:
+        for doc_id, body in docs:
+            writer.add(doc_id, body)
+    return train, path / "part.train.size"
 
 
 def test_reads_documents_of_an_interchange_part(tmp_path: Path) -> None:
@@ -138,10 +133,7 @@ def test_suffix_array_that_is_not_the_parts_is_refused(tmp_path: Path) -> None:
 def test_scan_of_uint32_ids_near_2_31_needs_little_memory(tmp_path: Path) -> None:
     big = 2**31 - 2
     body = [1, big, 5, 2**30, 5, big - 1, 5, 2**30, 5, big]
-    tokens = [0xFFFFFFFF, 3, *body]
-    train = tmp_path / "wide.train"
-    train.write_bytes(np.array(tokens, dtype="<u4").tobytes())
-    Path(f"{train}.size").write_bytes(struct.pack("<2Q", 0, 4 * len(tokens)))
+    train, _ = _write_part(tmp_path, [(3, body)], token_bytes=4)
     targets = tmp_path / "t.npy"
     np.save(targets, np.array([[big, 5, 2**30, 5]], dtype="<u4"))
     # The index used to take a slot per id up to the largest: ~24 GiB here.

@@ -7,10 +7,9 @@ are written one document at a time so a part never has to fit in memory.
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable
 
 import numpy as np
 
@@ -31,19 +30,21 @@ def token_dtype(token_bytes: int) -> np.dtype:
 
 def max_token(token_bytes: int) -> int:
     """Largest token id a part of this width can hold (the rest are separators)."""
-    return 0xFFFE if token_bytes == 2 else 2**31 - 2
+    return _rust_sa.MAX_TOKEN if token_bytes == 2 else _rust_sa.MAX_TOKEN_U32
 
 
 class PartWriter:
-    """Appends documents to ``NAME.train`` and writes ``NAME.train.size`` on close."""
+    """Appends documents to ``NAME.train`` and writes ``NAME.train.size`` on close.
+
+    rust_sa writes the format (``_rust_sa.PartWriter``, the one writer of
+    parts); this wrapper adds the checks whose messages say how to fix the input.
+    """
 
     def __init__(self, train: Path, token_bytes: int = 2) -> None:
         self.train = Path(train)
         self.token_bytes = token_bytes
         self.dtype = token_dtype(token_bytes)
-        self.offsets = [0]
-        self.n_tokens = 0
-        self._file: BinaryIO = open(self.train, "wb")
+        self._writer = _rust_sa.PartWriter(str(self.train), token_bytes)
 
     def add(self, doc_id: int, tokens: np.ndarray | Iterable[int]) -> int:
         """Writes one document and returns the part position of its first token.
@@ -60,35 +61,36 @@ class PartWriter:
                 f"document {doc_id} holds token id {int(body.max())}, above the largest id "
                 f"{max_token(self.token_bytes)} of {self.token_bytes}-byte parts; use token_bytes=4"
             )
-        if self.token_bytes == 2:
-            header = [0xFFFF, doc_id & 0xFFFF, doc_id >> 16]
-        else:
-            header = [0xFFFFFFFF, doc_id]
-        self._file.write(np.asarray(header, dtype=self.dtype).tobytes())
-        self._file.write(body.astype(self.dtype).tobytes())
-        start = self.n_tokens + len(header)
-        self.n_tokens = start + body.size
-        self.offsets.append(self.n_tokens * self.token_bytes)
-        return start
+        return self._writer.add(doc_id, body.astype(self.dtype).reshape(-1))
+
+    @property
+    def n_tokens(self) -> int:
+        """Tokens written so far, headers included."""
+        return self._writer.n_tokens
 
     @property
     def n_documents(self) -> int:
-        return len(self.offsets) - 1
+        return self._writer.n_documents
+
+    @property
+    def offsets(self) -> list[int]:
+        """``.size`` offsets so far: 0, then the byte end of every document."""
+        return self._writer.offsets
 
     def close(self) -> None:
-        self._file.close()
-        if len(self.offsets) == 1:
+        if self._writer.n_documents == 0:
+            self._writer.abort()
             raise UserError(f"{self.train} would be an empty part: no document has any token")
-        Path(f"{self.train}.size").write_bytes(struct.pack(f"<{len(self.offsets)}Q", *self.offsets))
+        self._writer.close()
 
-    def __enter__(self) -> "PartWriter":
+    def __enter__(self) -> PartWriter:
         return self
 
     def __exit__(self, exc_type, *_) -> None:
         if exc_type is None:
             self.close()
         else:
-            self._file.close()
+            self._writer.abort()
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class Part:
         }
 
     @classmethod
-    def from_json(cls, data: dict, base: Path | None = None) -> "Part":
+    def from_json(cls, data: dict, base: Path | None = None) -> Part:
         """Reads :meth:`to_json`; relative file names are taken inside ``base``."""
         root = Path(base) if base is not None else Path()
         return cls(

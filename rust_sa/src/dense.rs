@@ -26,7 +26,11 @@ enum Lookup {
     Direct(Vec<u32>),
     /// Linear probing in `keys` (empty: `u32::MAX`), `slots` beside it; the
     /// capacity is a power of two at least twice the set.
-    Hashed { keys: Vec<u32>, slots: Vec<u32>, shift: u32 },
+    Hashed {
+        keys: Vec<u32>,
+        slots: Vec<u32>,
+        shift: u32,
+    },
 }
 
 /// Slots `0..len()` for the ids of a sorted set.
@@ -71,7 +75,10 @@ impl DenseIds {
             }
             Lookup::Hashed { keys, slots, shift }
         };
-        DenseIds { lookup, len: ids.len() }
+        DenseIds {
+            lookup,
+            len: ids.len(),
+        }
     }
 
     /// The slot of `id`, or [`ABSENT`].
@@ -129,7 +136,10 @@ mod tests {
             assert_eq!(d.get(id), slot as u32);
         }
         for &p in probes {
-            let want = ids.iter().position(|&i| i == p && i != u32::MAX).map_or(ABSENT, |s| s as u32);
+            let want = ids
+                .iter()
+                .position(|&i| i == p && i != u32::MAX)
+                .map_or(ABSENT, |s| s as u32);
             assert_eq!(d.get(p), want, "probe {p}");
         }
         assert_eq!(d.get(u32::MAX), ABSENT);

@@ -15,7 +15,8 @@
 
 use rayon::prelude::*;
 
-use crate::io::{Document, Token};
+use crate::format::Document;
+use crate::token::Token;
 
 /// Bytes per independently hashed block.
 pub const BLOCK: usize = 1 << 20;
@@ -56,7 +57,10 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
 /// documents start.
 pub fn part<T: Token>(tokens: &[T], docs: &[Document]) -> u64 {
     let starts: Vec<u64> = docs.iter().map(|d| d.start as u64).collect();
-    mix(hash_bytes(bytemuck::cast_slice(tokens)), hash_bytes(bytemuck::cast_slice(&starts)))
+    mix(
+        hash_bytes(bytemuck::cast_slice(tokens)),
+        hash_bytes(bytemuck::cast_slice(&starts)),
+    )
 }
 
 /// Checksum of a suffix array.
@@ -96,15 +100,22 @@ impl Stamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::{build_part, Part};
+    use crate::layout::build_part;
+    use crate::part::Part;
 
     const PINNED: u64 = 0xea46_6bb5_44c9_2a21;
 
     #[test]
     fn hashes_do_not_depend_on_threads_and_see_every_byte() {
         let data: Vec<u8> = (0..3 * BLOCK + 5).map(|i| (i * 7 % 251) as u8).collect();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
         let h = hash_bytes(&data);
         assert_eq!(one.install(|| hash_bytes(&data)), h);
         assert_eq!(four.install(|| hash_bytes(&data)), h);
@@ -114,7 +125,10 @@ mod tests {
             assert_ne!(hash_bytes(&other), h, "byte {at}");
         }
         // A zero tail byte is not the same as no byte.
-        assert_ne!(hash_bytes(&data[..data.len() - 1]), hash_bytes(&[&data[..data.len() - 1], &[0]].concat()));
+        assert_ne!(
+            hash_bytes(&data[..data.len() - 1]),
+            hash_bytes(&[&data[..data.len() - 1], &[0]].concat())
+        );
         // Pinned: a stamp written by one build must be read by the next.
         assert_eq!(hash_bytes(b"rust_sa"), PINNED);
     }
@@ -134,8 +148,14 @@ mod tests {
 
     #[test]
     fn stamps_round_trip_through_their_note() {
-        let s = Stamp { part: 0x0123_4567_89ab_cdef, array: 7 };
-        assert_eq!(s.note(), "rust_sa suffix array: part=0123456789abcdef array=0000000000000007");
+        let s = Stamp {
+            part: 0x0123_4567_89ab_cdef,
+            array: 7,
+        };
+        assert_eq!(
+            s.note(),
+            "rust_sa suffix array: part=0123456789abcdef array=0000000000000007"
+        );
         assert_eq!(Stamp::parse(&s.note()), Some(s));
         assert_eq!(Stamp::parse("rust_sa suffix array: part=xyz array=1"), None);
         assert_eq!(Stamp::parse("something else"), None);

@@ -80,14 +80,24 @@ mod tests {
 
     #[test]
     fn buffers_are_zeroed_and_writable() {
-        for (len, populate) in [0usize, 3, MIN_BYTES / 4 + 1, HUGE_PAGE + 5].into_iter().flat_map(|n| [(n, false), (n, true)]) {
-            let mut v: Vec<u32> = if populate { populated_zeroed_vec(len) } else { zeroed_vec(len) };
+        for (len, populate) in [0usize, 3, MIN_BYTES / 4 + 1, HUGE_PAGE + 5]
+            .into_iter()
+            .flat_map(|n| [(n, false), (n, true)])
+        {
+            let mut v: Vec<u32> = if populate {
+                populated_zeroed_vec(len)
+            } else {
+                zeroed_vec(len)
+            };
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 0));
             if let Some(last) = v.last_mut() {
                 *last = 7;
             }
-            assert_eq!(v.iter().map(|&x| u64::from(x)).sum::<u64>(), if len > 0 { 7 } else { 0 });
+            assert_eq!(
+                v.iter().map(|&x| u64::from(x)).sum::<u64>(),
+                if len > 0 { 7 } else { 0 }
+            );
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use crate::io::Token;
+use crate::token::Token;
 
 /// Clusters of repeated sequences, in suffix-array (lexicographic) order.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -85,7 +85,8 @@ pub fn self_similar<T: Token>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::{build_part, Part};
+    use crate::layout::build_part;
+    use crate::part::Part;
     use crate::sa::build;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
@@ -98,7 +99,9 @@ mod tests {
         for d in part.docs() {
             if d.end - d.start >= len {
                 for p in d.start..=d.end - len {
-                    seen.entry(tokens[p..p + len].to_vec()).or_default().push(p as u64);
+                    seen.entry(tokens[p..p + len].to_vec())
+                        .or_default()
+                        .push(p as u64);
                 }
             }
         }

@@ -8,7 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rust_sa::io::{Document, Token};
+use rust_sa::format::Document;
+use rust_sa::token::Token;
 use rust_sa::scan::{Hit, Metric};
 
 /// Cuts `data` after a one-byte header: the header byte says where the

@@ -15,7 +15,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use rust_sa::io::{documents, offsets_from_bytes, tokens_from_bytes, Part};
+use rust_sa::format::{documents, offsets_from_bytes, tokens_from_bytes};
+use rust_sa::part::Part;
 use rust_sa::sa::{self, SaToken, SuffixArray};
 use rust_sa::fingerprint::Stamp;
 use rust_sa::{count, npy};

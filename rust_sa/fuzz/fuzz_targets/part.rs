@@ -11,7 +11,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use rust_sa::io::{documents, offsets_from_bytes, tokens_from_bytes, Part};
+use rust_sa::format::{documents, offsets_from_bytes, tokens_from_bytes};
+use rust_sa::part::Part;
 use rust_sa::{check, count, sa, scan, selfsim};
 
 fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rust_sa::io::{queries_from_bytes, queries_to_bytes};
+use rust_sa::queries::{queries_from_bytes, queries_to_bytes};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(q) = queries_from_bytes::<u16>(data) {

@@ -14,7 +14,10 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use rust_sa::io::{build_part, check_queries, read_queries, FormatError, Part};
+use rust_sa::error::FormatError;
+use rust_sa::layout::build_part;
+use rust_sa::part::Part;
+use rust_sa::queries::{check_queries, read_queries};
 use rust_sa::sa::{self, SaToken};
 use rust_sa::scan::{self, ScanError};
 use rust_sa::count;
