@@ -8,29 +8,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from conftest import compose_config
+from neardup_study import run_study
 from rapidfuzz.distance import Levenshtein
 
 from mosaic_exp.distance import levenshtein
 from mosaic_exp.neardup.distance import longest_common_substring
 from mosaic_exp.neardup.planted import load_truth
-from mosaic_exp.neardup.stages import StageNotDone, build_study
-from mosaic_exp.neardup.targets import Candidates, bucket_range, choose_targets
-from mosaic_exp.store import MARKER, ArtifactStore
-
-SMALL = [
-    "task=neardup",
-    "neardup.buckets=[4,16]",
-    "neardup.corpus.n_documents=40",
-    "neardup.corpus.document_length=600",
-    "neardup.n_parts=2",
-]
-
-
-def run_study(root: Path, *extra: str):
-    cfg = compose_config([*SMALL, *extra], root=root)
-    study = build_study(cfg, ArtifactStore(cfg.paths.cache_dir, force=cfg.force))
-    return study, study.run()
+from mosaic_exp.neardup.sampling import Candidates, bucket_range, choose_targets
+from mosaic_exp.neardup.steps import StageNotDone
+from mosaic_exp.store import MARKER
 
 
 @pytest.fixture(scope="module")

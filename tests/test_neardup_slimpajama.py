@@ -13,7 +13,7 @@ from conftest import compose_config
 
 from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.neardup.slimpajama import SlimPajamaCorpus
-from mosaic_exp.neardup.stages import build_study
+from mosaic_exp.neardup.study import build_study
 from mosaic_exp.store import ArtifactStore
 from mosaic_exp.world.tokenizer import causal_tokenizer, train_bpe
 

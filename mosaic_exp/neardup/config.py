@@ -23,6 +23,12 @@ class NeardupStep(str, Enum):
 
 @dataclass
 class PlantedNeardupCorpusConfig:
+    """Synthetic tokens with planted duplicates (``neardup/corpus=planted``); the one source of its defaults.
+
+    ``conf/neardup/corpus/planted.yaml`` only ties ``seed``, ``length``, ``counts``
+    and ``sequences_per_count`` to the study's settings.
+    """
+
     _target_: str = "mosaic_exp.neardup.planted.PlantedCorpus"
     seed: int = 0
     n_documents: int = 1000
@@ -33,9 +39,10 @@ class PlantedNeardupCorpusConfig:
     # Exact copies of each planted sequence, one sequence group per bucket.
     counts: list[int] = field(default_factory=lambda: [10, 100, 1000])
     sequences_per_count: int = 1
-    hamming_distances: list[int] = field(default_factory=lambda: [1, 2, 5, 10, 20, 30, 40, 60])
+    # Substitutions of the Hamming variants of each planted sequence (one variant each).
+    hamming_distances: list[int] = field(default_factory=lambda: [1, 2, 3, 5, 8, 10, 15, 20, 25, 30, 40, 50, 60])
     # Insertion/deletion pairs of the Levenshtein variants.
-    levenshtein_edits: list[int] = field(default_factory=lambda: [1, 2, 5, 10, 20])
+    levenshtein_edits: list[int] = field(default_factory=lambda: [1, 2, 3, 5, 8, 10, 15, 20])
     # Decoys repeated this fraction above and below each count (0 = none).
     decoy_offset: float = 0.02
     min_gap: int = 200
@@ -43,6 +50,8 @@ class PlantedNeardupCorpusConfig:
 
 @dataclass
 class SlimPajamaNeardupCorpusConfig:
+    """SlimPajama (or any corpus in its layout) from a local copy (``neardup/corpus=slimpajama``)."""
+
     _target_: str = "mosaic_exp.neardup.slimpajama.SlimPajamaCorpus"
     # The dataset's root: holds train/chunk*/example_train_*.jsonl.zst.
     path: str = MISSING
@@ -61,7 +70,11 @@ class SlimPajamaNeardupCorpusConfig:
 
 @dataclass
 class NeardupConfig:
-    """The near-duplicate study: corpus, parts, target buckets and the scan."""
+    """The near-duplicate study: corpus, parts, target buckets and the scan.
+
+    The one source of its defaults: ``conf/neardup/default.yaml`` only ties
+    ``seed`` to the run's, and a corpus file may scale ``buckets``.
+    """
 
     corpus: Any = MISSING
     n_parts: int = bounded(2, ge=1)

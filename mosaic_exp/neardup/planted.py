@@ -17,12 +17,13 @@ so any window within reach of a planted item overlaps that item alone, and
 the ``length`` tokens on either side of an item are uniform (see ``_margins``).
 
 The ground truth of a variant is the closest window overlapping it (earliest
-on ties), computed here with a plain Python reference: an edit near the ends
-can make a shifted window closer than the planted one.
+on ties), computed here window by window, independently of rust_sa's scan: an
+edit near the ends can make a shifted window closer than the planted one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -30,13 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
-from mosaic_exp.distance import levenshtein
+from mosaic_exp.atomic import write_text_atomic
 from mosaic_exp.errors import UserError
+from mosaic_exp.fingerprint import FileDigests
+from mosaic_exp.neardup.artifacts import TRUTH
+from mosaic_exp.neardup.config import PlantedNeardupCorpusConfig
 from mosaic_exp.neardup.distance import hamming_windows
 from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter
-
-TRUTH = "truth.json"
+from mosaic_exp.neardup.progress import progress
 
 
 @dataclass
@@ -52,19 +56,21 @@ class PlantedCorpus:
 
     def __init__(
         self,
-        seed: int = 0,
-        n_documents: int = 1000,
-        document_length: int = 1000,
-        vocab_size: int = 4096,
-        zipf_exponent: float = 1.0,
-        length: int = 100,
-        counts: Sequence[int] = (10, 100, 1000),
-        sequences_per_count: int = 1,
-        hamming_distances: Sequence[int] = (1, 2, 5, 10, 20, 30, 40, 60),
-        levenshtein_edits: Sequence[int] = (1, 2, 5, 10, 20),
-        decoy_offset: float = 0.02,
-        min_gap: int = 200,
+        *,
+        seed: int,
+        n_documents: int,
+        document_length: int,
+        vocab_size: int,
+        zipf_exponent: float,
+        length: int,
+        counts: Sequence[int],
+        sequences_per_count: int,
+        hamming_distances: Sequence[int],
+        levenshtein_edits: Sequence[int],
+        decoy_offset: float,
+        min_gap: int,
     ) -> None:
+        """The fields of :class:`PlantedNeardupCorpusConfig`, which holds their defaults (see :meth:`from_config`)."""
         if not 1 <= length <= vocab_size:
             raise UserError(f"planted corpus: length={length} must be between 1 and vocab_size={vocab_size}")
         if not 2 <= vocab_size <= 0xFFFF:
@@ -89,6 +95,16 @@ class PlantedCorpus:
         self.levenshtein_edits = [int(e) for e in levenshtein_edits]
         self.decoy_offset = decoy_offset
         self.min_gap = min_gap
+
+    @classmethod
+    def from_config(cls, config: PlantedNeardupCorpusConfig) -> PlantedCorpus:
+        """The corpus of a config object (``PlantedNeardupCorpusConfig()`` for the defaults)."""
+        fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "_target_"}
+        return cls(**fields)
+
+    def fingerprint(self, part: int, n_parts: int, digests: FileDigests) -> None:
+        """Nothing beyond the config: the corpus is drawn from its seed."""
+        return None
 
     # --- the plan ------------------------------------------------------------
 
@@ -148,7 +164,7 @@ class PlantedCorpus:
         for i in rng.permutation(len(items)):
             by_doc[host[i]].append(items[i])
         docs, placed = [], []
-        for d in range(self.n_documents):
+        for d in progress(range(self.n_documents), desc="draw planted corpus", unit="doc"):
             hosted = by_doc[d]
             n_background = max(int(lengths[d]), (len(hosted) + 1) * self.min_gap)
             background = rng.choice(self.vocab_size, size=n_background, p=zipf)
@@ -193,13 +209,17 @@ class PlantedCorpus:
             raise UserError(f"{n_parts} parts need at least as many documents, not {self.n_documents}")
         return range(part * self.n_documents // n_parts, (part + 1) * self.n_documents // n_parts)
 
-    def write_part(self, part: int, n_parts: int, directory: Path) -> Part:
-        """Writes part ``part`` of ``n_parts`` and its ground truth (``truth.json``)."""
+    def write_part(self, part: int, n_parts: int, directory: Path, *, threads: int = 1) -> Part:
+        """Writes part ``part`` of ``n_parts`` and its ground truth (``truth.json``).
+
+        ``threads`` is unused: drawing the corpus is quick and must stay in one seeded stream.
+        """
         seqs, docs, placed = self.generate()
         train = Path(directory) / TRAIN
         occurrences = []
+        documents = self.part_documents(part, n_parts)
         with PartWriter(train, token_bytes=2) as writer:
-            for d in self.part_documents(part, n_parts):
+            for d in progress(documents, desc=f"part {part}", unit="doc"):
                 start = writer.add(d, docs[d])
                 for offset, item in placed[d]:
                     occurrences.append(self._truth(item, d, start, offset, docs[d], seqs))
@@ -208,7 +228,8 @@ class PlantedCorpus:
             "sequences": [{k: (v.tolist() if k == "tokens" else v) for k, v in s.items()} for s in seqs],
             "occurrences": occurrences,
         }
-        (Path(directory) / TRUTH).write_text(json.dumps(truth))
+        # Compact: the truth of a large corpus lists every planted item.
+        write_text_atomic(Path(directory) / TRUTH, json.dumps(truth))
         return Part(part, train, Path(f"{train}.size"), 2, writer.n_tokens, writer.n_documents)
 
     def _truth(self, item: _Item, doc_id: int, start: int, offset: int, body: np.ndarray, seqs: list[dict]) -> dict:
@@ -229,7 +250,8 @@ class PlantedCorpus:
         lo, hi = max(0, offset - self.length + 1), min(len(body) - self.length, offset + self.length - 1)
         offsets = np.arange(lo, hi + 1)
         ham = hamming_windows(body, target, offsets)
-        lev = np.array([levenshtein(target, body[o : o + self.length]) for o in offsets])
+        target_list = target.tolist()
+        lev = np.array([Levenshtein.distance(target_list, body[o : o + self.length].tolist()) for o in offsets])
         for name, dist in (("hamming", ham), ("levenshtein", lev)):
             best = int(np.argmin(dist))  # argmin takes the first minimum: earliest on ties
             row[name] = [int(offsets[best]), int(start + offsets[best]), int(dist[best])]

@@ -21,13 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
+from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.errors import MissingInput, UserError
 from mosaic_exp.fingerprint import FileDigests
+from mosaic_exp.neardup.artifacts import SOURCES
+from mosaic_exp.neardup.config import SlimPajamaNeardupCorpusConfig
 from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter, open_part
+from mosaic_exp.neardup.progress import progress
 
 log = logging.getLogger(__name__)
 
-SOURCES = "sources.json"
+# The config's defaults are the only ones (a dataclass keeps a plain default as a class attribute).
+_DEFAULTS = SlimPajamaNeardupCorpusConfig
 
 
 class SlimPajamaCorpus:
@@ -36,14 +41,15 @@ class SlimPajamaCorpus:
     def __init__(
         self,
         path: str,
-        split: str = "train",
-        text_field: str = "text",
-        tokenizer: str = "gpt2",
-        max_files: int | None = None,
-        batch_size: int = 1000,
-        parts_dir: str | None = None,
-        token_bytes: int = 2,
+        split: str = _DEFAULTS.split,
+        text_field: str = _DEFAULTS.text_field,
+        tokenizer: str = _DEFAULTS.tokenizer,
+        max_files: int | None = _DEFAULTS.max_files,
+        batch_size: int = _DEFAULTS.batch_size,
+        parts_dir: str | None = _DEFAULTS.parts_dir,
+        token_bytes: int = _DEFAULTS.token_bytes,
     ) -> None:
+        """The fields of :class:`SlimPajamaNeardupCorpusConfig`; omitted ones take its defaults."""
         self.path = Path(path).expanduser()
         self.split = split
         self.text_field = text_field
@@ -108,13 +114,13 @@ class SlimPajamaCorpus:
 
     # --- writing a part -------------------------------------------------------
 
-    def write_part(self, part: int, n_parts: int, directory: Path, threads: int = 1) -> Part:
-        """Tokenizes the files of ``part`` into ``directory`` (or validates an existing part)."""
+    def write_part(self, part: int, n_parts: int, directory: Path, *, threads: int = 1) -> Part:
+        """Tokenizes the files of ``part`` into ``directory`` (or validates an existing part), ``threads`` files at a time."""
         if self.parts_dir is not None:
             self._check_part_count(n_parts)
             train = self.existing_parts()[part]
             found = open_part(part, train, token_bytes=self.token_bytes)
-            (Path(directory) / SOURCES).write_text(json.dumps({"existing_part": str(train.resolve())}))
+            write_json_atomic(Path(directory) / SOURCES, {"existing_part": str(train.resolve())})
             return found
         files = self.part_files(part, n_parts)
         vocab = len(load_tokenizer(self.tokenizer))
@@ -122,14 +128,16 @@ class SlimPajamaCorpus:
         train = Path(directory) / TRAIN
         sources, doc_id = [], 0
         jobs = [(str(f), self.tokenizer, self.text_field, self.batch_size) for f in files]
+        tokenized = zip(files, _map(tokenize_file, jobs, threads))
         with PartWriter(train, token_bytes=token_bytes) as writer:
-            for f, (flat, lengths) in zip(files, _map(tokenize_file, jobs, threads)):
+            for f, (flat, lengths) in progress(tokenized, desc=f"tokenize part {part}", unit="file", total=len(files)):
                 sources.append({"file": str(f.relative_to(self.path)), "first_doc_id": doc_id, "documents": len(lengths)})
                 for body in np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []:
                     writer.add(doc_id, body)
                     doc_id += 1
-                log.info("part %d: %s, %d documents", part, f.name, len(lengths))
-        (Path(directory) / SOURCES).write_text(json.dumps({"root": str(self.path), "files": sources}, indent=1))
+                log.debug("part %d: %s, %d documents", part, f.name, len(lengths))
+        log.info("part %d: %d files, %d documents, %d tokens", part, len(files), writer.n_documents, writer.n_tokens)
+        write_json_atomic(Path(directory) / SOURCES, {"root": str(self.path), "files": sources})
         return Part(part, train, Path(f"{train}.size"), token_bytes, writer.n_tokens, writer.n_documents)
 
 

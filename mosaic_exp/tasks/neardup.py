@@ -8,7 +8,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from mosaic_exp.neardup.stages import neardup_stages
+from mosaic_exp.atomic import atomic_path
+from mosaic_exp.neardup.artifacts import ArtifactKey, Stage
+from mosaic_exp.neardup.study import run_study
 from mosaic_exp.store import Artifact, ArtifactStore
 from mosaic_exp.tasks.report import log_artifacts
 
@@ -17,10 +19,18 @@ log = logging.getLogger(__name__)
 
 def neardup(cfg: DictConfig) -> dict[str, Artifact]:
     """Runs ``neardup.step`` of the study; the analysis is also copied to the run's folder."""
-    artifacts = neardup_stages(cfg, ArtifactStore(cfg.paths.cache_dir, force=cfg.force))
+    artifacts = run_study(cfg, ArtifactStore(cfg.paths.cache_dir, force=cfg.force))
     log_artifacts(artifacts)
-    if "analysis" in artifacts:
+    analysis = artifacts.get(str(ArtifactKey(Stage.ANALYSIS)))
+    if analysis is not None:
         out = Path(cfg.paths.output_dir) / "neardup"
-        shutil.copytree(artifacts["analysis"].path, out, dirs_exist_ok=True)
+        shutil.copytree(analysis.path, out, dirs_exist_ok=True, copy_function=_copy_atomic)
         log.info("figures and tables: %s", out)
     return artifacts
+
+
+def _copy_atomic(src: str, dst: str) -> str:
+    """One file of the copy: whole or absent, never half of it."""
+    with atomic_path(dst) as tmp:
+        shutil.copy2(src, tmp)
+    return dst

@@ -1,4 +1,4 @@
-"""Target sequences: candidates from the parts, exact counts across parts, buckets.
+"""Which sequences become targets: candidates from the parts, buckets by exact count across parts.
 
 A sequence whose total count over ``n`` parts reaches ``lo`` occurs at least
 ``ceil(lo / n)`` times in some part, so each bucket's candidates come from the
@@ -19,11 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from mosaic_exp.atomic import write_text_atomic
 from mosaic_exp.errors import UserError
+from mosaic_exp.neardup.artifacts import CANDIDATE_ORIGINS, CANDIDATE_TOKENS, save_array
 from mosaic_exp.neardup.parts import Part
 
 log = logging.getLogger(__name__)
 
+# The bucket of the random targets, beside the exact-count buckets ("100", "1000", ...).
 RANDOM = "random"
 
 
@@ -163,11 +166,12 @@ def choose_targets(
 
 def save_candidates(directory: Path, candidates: Candidates) -> None:
     """Writes ``candidates.npy`` (tokens) and ``candidates.json`` (origins and sources)."""
-    np.save(directory / "candidates.npy", candidates.tokens)
-    (directory / "candidates.json").write_text(json.dumps({"origin": candidates.origin, "source": candidates.source}))
+    save_array(directory / CANDIDATE_TOKENS, candidates.tokens)
+    # Compact: thousands of candidates per bucket.
+    write_text_atomic(directory / CANDIDATE_ORIGINS, json.dumps({"origin": candidates.origin, "source": candidates.source}))
 
 
 def load_candidates(directory: Path) -> Candidates:
     """Reads what :func:`save_candidates` wrote."""
-    meta = json.loads((directory / "candidates.json").read_text())
-    return Candidates(np.load(directory / "candidates.npy"), meta["origin"], meta["source"])
+    meta = json.loads((directory / CANDIDATE_ORIGINS).read_text())
+    return Candidates(np.load(directory / CANDIDATE_TOKENS), meta["origin"], meta["source"])
