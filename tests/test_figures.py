@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image
 import pytest
+from rich.console import Console
 from synthetic_runs import exact_auc, worth, write_sweep
 
 from mosaic_exp.analysis import figures
+from mosaic_exp.analysis.console import print_grids, print_rho
 from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_kind, series
+from mosaic_exp.analysis.labels import family_title
 from mosaic_exp.analysis.records import REPLACE, run_records
 from mosaic_exp.analysis.report import write_analysis
-from mosaic_exp.analysis.tables import SWEEP_TABLES, auc_table, rho_table
+from mosaic_exp.analysis.tables import SWEEP_TABLES, auc_table, rho_table, sweep_table
+from mosaic_exp.analysis.text import format_grid
 from mosaic_exp.metrics.rho import exact_duplicate_equivalent, rho, smooth
 
 SEEDS = (1, 2)
@@ -23,12 +30,10 @@ SEEDS = (1, 2)
 
 @pytest.fixture
 def captured(monkeypatch: pytest.MonkeyPatch) -> list:
-    """Figures handed to ``save_figure``, kept open for inspection instead of written."""
+    """Figures handed to ``save_figure``, kept for inspection instead of written (no pyplot: nothing to close)."""
     kept: list = []
     monkeypatch.setattr(figures, "save_figure", lambda fig, directory, name: kept.append((name, fig)) or [])
-    yield kept
-    for _, fig in kept:
-        figures.plt.close(fig)
+    return kept
 
 
 def test_every_table_and_figure_is_written(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -135,3 +140,69 @@ def test_rho_figure_has_one_line_per_model_and_family(tmp_path: Path, captured: 
     assert "replace, strategy=mlm, same_indices=False" in ax.get_title()
     lines = [line for line in ax.get_lines() if line.get_marker() in ("o", "s")]
     assert [list(line.get_ydata()) for line in lines] == [pytest.approx(s.mean) for s in rho_series.values()]
+
+
+def test_count_axes_have_integer_ticks_and_families_human_titles(tmp_path: Path, captured: list) -> None:
+    write_sweep(tmp_path / "runs", models=("m1",), seeds=SEEDS, tables=False)
+    records = run_records([tmp_path / "runs"])
+    rows = [r for r in auc_table(records) if r["attack"] == "ratio"]
+    exact = exact_curves(rows)
+    figures.plot_auc_vs_nu(exact, "ratio", tmp_path)
+    figures.plot_equivalence(equivalences(rows, exact, families_of_kind(records, REPLACE)), "ratio", tmp_path, "nu_eq_m1")
+    figures.plot_rho_vs_r(series(rho_table(records, "ratio"), "rho"), "ratio", tmp_path)
+    [(_, auc), (_, eq), (_, rho_fig)] = captured
+    # Every x axis counts copies (ν) or replaced tokens (R).
+    for ax in [*auc.axes, *eq.axes, *rho_fig.axes]:
+        assert isinstance(ax.xaxis.get_major_locator(), figures.MaxNLocator)
+        assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert [ax.get_title() for ax in eq.axes] == [
+        "Replacement with MLM (top-k 1), 2 seeds",
+        "Exact duplicates, 2 seeds",
+        "Replacement with MLM (top-k 10), 2 seeds",
+        "Exact duplicates, 2 seeds",
+    ]
+    assert rho_fig.axes[0].get_title().splitlines()[1] == "Replacement with MLM"
+
+
+def test_importing_the_analysis_leaves_matplotlib_alone() -> None:
+    # A process that plots for itself keeps its backend: no matplotlib.use, no pyplot, on import.
+    code = (
+        "import sys, matplotlib\n"
+        "matplotlib.use = lambda *a, **k: sys.exit('matplotlib.use called')\n"
+        "import mosaic_exp.analysis.report, mosaic_exp.analysis.figures\n"
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_family_titles() -> None:
+    assert family_title("replace,strategy=mlm,topk=10,same_indices=False,uniform_spread=False") == "Replacement with MLM (top-k 10)"
+    assert family_title("replace,strategy=random,topk=10,same_indices=True,uniform_spread=False") == (
+        "Replacement with random tokens (same positions in every copy)"
+    )
+    assert family_title("nearduplicates_diffindices_topk10") == "Replacement with MLM (top-k 10, different positions per copy)"
+    assert family_title("insert,every=5") == "Insertion (every 5 tokens)"
+    assert family_title("shuffle,block=2") == "Shuffle (blocks of 2 tokens)"
+    assert family_title("exact") == "Exact duplicates"
+    # A setting without a phrase is kept as it is, not dropped.
+    assert family_title("paraphrase,model=x") == "Paraphrases (model=x)"
+
+
+def test_console_tables_keep_headings_whole_and_the_plain_cells(tmp_path: Path) -> None:
+    write_sweep(tmp_path / "runs", models=("m1",), seeds=SEEDS, fuzzy=False)
+    records = run_records([tmp_path / "runs"])
+    rho_rows = rho_table(records, "ratio")
+    table = SWEEP_TABLES[0]
+    rows = sweep_table(records, rho_rows, table, "ratio")
+    out = io.StringIO()
+    console = Console(file=out, width=40)
+    print_grids(rows, table, console)
+    print_rho(rho_rows, console)
+    printed = out.getvalue()
+    assert "insertion sweep, m1, insert: AUC/rho (ratio attack), every down, n_insert across" in printed.splitlines()
+    # The console shows what the plain text shows: every AUC/rho cell of the grid.
+    plain = format_grid(rows, table)
+    cells = [cell for line in plain.splitlines()[2:] for cell in line.split()[1:]]
+    assert len(cells) == 6 and all(cell in printed for cell in cells)
+    assert all(f"{row['rho_mean']:.2f} ± {row['rho_std']:.2f}" in printed for row in rho_rows)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mosaic_exp.metrics import exact_duplicate_equivalent, rho, roc_auc, roc_summary, smooth, tpr_at_fpr
+from mosaic_exp.metrics.rho import exact_duplicate_equivalent, rho, smooth
+from mosaic_exp.metrics.roc import roc_auc, roc_summary, tpr_at_fpr
 
 
 def brute_auc(scores, labels) -> float:

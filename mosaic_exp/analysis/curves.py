@@ -7,9 +7,10 @@ the two agree closely when seeds agree.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import pandas as pd
 
 from mosaic_exp.analysis.records import EXACT, AUCRecord
 from mosaic_exp.metrics.rho import exact_duplicate_equivalent, smooth
@@ -46,21 +47,22 @@ class Equivalence:
 
 def series(rows: Iterable[dict], value: str) -> dict[tuple[str, str], Series]:
     """Rows of ``auc_table`` (``value="auc"``) or ``rho_table`` (``"rho"``) as one series per (model, family)."""
-    grouped: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["model"], row["family"])].append(row)
-    out = {}
-    for (model, family), group in sorted(grouped.items()):
-        group.sort(key=lambda r: r["setting"])
-        out[(model, family)] = Series(
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return {}
+    # A stable sort: rows with equal settings keep their order, as the tables wrote them.
+    frame = frame.sort_values("setting", kind="stable")
+    return {
+        (model, family): Series(
             model,
             family,
-            [r["setting"] for r in group],
-            [r[f"{value}_mean"] for r in group],
-            [r[f"{value}_std"] for r in group],
-            [r["seeds"] for r in group],
+            group["setting"].tolist(),
+            group[f"{value}_mean"].tolist(),
+            group[f"{value}_std"].tolist(),
+            group["seeds"].tolist(),
         )
-    return out
+        for (model, family), group in frame.groupby(["model", "family"], sort=True, dropna=False)
+    }
 
 
 def exact_curves(auc_rows: Iterable[dict]) -> dict[str, ExactCurve]:

@@ -1,25 +1,31 @@
 """The analysis figures (PNG and PDF): AUC vs ν, the ν_eq construction, ρ vs R.
 
 Every function draws data computed in ``mosaic_exp.analysis.curves`` and
-returns the files it wrote.
+returns the files it wrote. Figures are built with ``matplotlib.figure.Figure``
+on an Agg canvas rather than with pyplot: pyplot would pick (or need a switch
+to) a GUI backend, which importing this module must never do to a process
+that plots for itself, and it keeps every figure in a global registry until
+closed.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import textwrap
-import uuid
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from mosaic_exp.analysis.curves import Equivalence, ExactCurve, Series  # noqa: E402
+from mosaic_exp.analysis.curves import Equivalence, ExactCurve, Series
+from mosaic_exp.analysis.labels import family_title
+from mosaic_exp.atomic import atomic_path
 
 NU_LABEL = "ν, exact copies of each member canary"
 R_LABEL = "R, tokens replaced in each fuzzy duplicate"
@@ -28,16 +34,22 @@ _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D")
 
 
-def save_figure(fig: plt.Figure, directory: Path, name: str) -> list[Path]:
-    """Writes ``name.png`` and ``name.pdf`` (each to a temporary name, then renamed) and closes the figure."""
+def new_figure(figsize: tuple[float, float]) -> Figure:
+    """An empty figure with constrained layout, drawn by Agg (PNG) or the PDF backend on saving."""
+    fig = Figure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, directory: Path, name: str) -> list[Path]:
+    """Writes ``name.png`` and ``name.pdf`` atomically and returns their paths."""
     paths = []
     for fmt in _FORMATS:
         path = directory / f"{name}.{fmt}"
-        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex}")
-        fig.savefig(tmp, format=fmt, dpi=150)
-        os.replace(tmp, path)
+        # The temporary name hides the extension, so the format is given explicitly.
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=150)
         paths.append(path)
-    plt.close(fig)
     return paths
 
 
@@ -47,8 +59,13 @@ def file_stem(text: str) -> str:
 
 
 def _wrap(label: str, width: int = 60) -> str:
-    # Family labels are comma-joined settings; break them between settings.
+    # Family ids are comma-joined settings; break them between settings.
     return textwrap.fill(label.replace(",", ", "), width, break_long_words=False)
+
+
+def _integer_ticks(axis: Axis) -> None:
+    # ν and R count copies and tokens: a tick at 2.5 would name a run that cannot exist.
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _errors(s: Series) -> list[float] | None:
@@ -61,7 +78,7 @@ def _seeds_note(s: Series) -> str:
 
 
 def _colors(n: int) -> list:
-    return list(plt.get_cmap("tab10")(np.arange(n) % 10))
+    return list(matplotlib.colormaps["tab10"](np.arange(n) % 10))
 
 
 def _dodge(x: list[float], index: int, count: int, span: float) -> list[float]:
@@ -72,11 +89,12 @@ def _dodge(x: list[float], index: int, count: int, span: float) -> list[float]:
 
 def plot_auc_vs_nu(curves: dict[str, ExactCurve], attack: str, directory: Path) -> list[Path]:
     """Observed φ_ν (mean ± std over seeds) and its 3-wide moving average, one colour per model."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
-    ticks = sorted({x for curve in curves.values() for x in curve.observed.x})
+    fig = new_figure((7.5, 4.5))
+    ax = fig.subplots()
+    values = sorted({x for curve in curves.values() for x in curve.observed.x})
     for i, (color, (model, curve)) in enumerate(zip(_colors(len(curves)), curves.items())):
         s = curve.observed
-        x = _dodge(s.x, i, len(curves), ticks[-1] - ticks[0])
+        x = _dodge(s.x, i, len(curves), values[-1] - values[0])
         ax.errorbar(x, s.mean, yerr=_errors(s), fmt="o", color=color, markersize=4, capsize=3, label=f"{model} ({_seeds_note(s)})")
         if curve.smoothed is not None:
             ax.plot(x, curve.smoothed, color=color, linewidth=1.5)
@@ -84,10 +102,10 @@ def plot_auc_vs_nu(curves: dict[str, ExactCurve], attack: str, directory: Path) 
     handles += [Line2D([], [], color="gray", marker="o", linestyle="none"), Line2D([], [], color="gray")]
     labels += ["observed (mean ± std over seeds)", "3-wide moving average"]
     fig.legend(handles, labels, loc="outside right center", fontsize="small")
-    ax.set_xticks(ticks)
+    _integer_ticks(ax.xaxis)
     ax.set_xlabel(NU_LABEL)
     ax.set_ylabel(f"membership AUC ({attack} attack)")
-    ax.set_title("Exact duplicates: AUC vs ν")
+    ax.set_title("Exact duplicates: membership AUC vs number of copies ν")
     ax.grid(True, alpha=0.3)
     return save_figure(fig, directory, "auc_vs_nu")
 
@@ -97,16 +115,17 @@ def plot_equivalence(rows: list[Equivalence], attack: str, directory: Path, name
 
     One row of two panels per fuzzy family; the panels of a row share the AUC axis.
     """
-    fig, axes = plt.subplots(len(rows), 2, figsize=(12, 4.6 * len(rows)), sharey="row", squeeze=False, layout="constrained")
+    fig = new_figure((12, 4.6 * len(rows)))
+    axes = fig.subplots(len(rows), 2, sharey="row", squeeze=False)
     for (left, right), eq in zip(axes, rows):
         _equivalence_row(left, right, eq, attack)
     fig.suptitle(f"{rows[0].fuzzy.model}: exact-duplicate equivalent ν_eq of fuzzy duplicates", fontsize="large")
     return save_figure(fig, directory, name)
 
 
-def _equivalence_row(left: plt.Axes, right: plt.Axes, eq: Equivalence, attack: str) -> None:
+def _equivalence_row(left: Axes, right: Axes, eq: Equivalence, attack: str) -> None:
     fuzzy, exact = eq.fuzzy, eq.exact.observed
-    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(fuzzy.x)))
+    colors = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(fuzzy.x)))
     nu_right = max(exact.x[-1], max(eq.nu_eq)) + 0.5
     r_right = fuzzy.x[-1] + 0.05 * (fuzzy.x[-1] - fuzzy.x[0] or 1)
 
@@ -118,19 +137,19 @@ def _equivalence_row(left: plt.Axes, right: plt.Axes, eq: Equivalence, attack: s
         right.vlines(nu, 0, auc, color=color, linestyle=":", linewidth=1)
         right.plot([nu], [auc], marker="D", color=color, markersize=5, linestyle="none", label=f"R = {r:g} → ν_eq = {nu:.1f}")
     left.set_xlim(right=r_right)
-    left.set_xticks(fuzzy.x)
+    _integer_ticks(left.xaxis)
     left.set_xlabel(R_LABEL)
     left.set_ylabel(f"membership AUC ({attack} attack)")
-    left.set_title(f"fuzzy duplicates ({_seeds_note(fuzzy)}):\n{_wrap(fuzzy.family)}", fontsize="medium")
+    left.set_title(f"{_wrap(family_title(fuzzy.family))}, {_seeds_note(fuzzy)}", fontsize="medium")
 
     right.errorbar(
         exact.x, exact.mean, yerr=_errors(exact), fmt="o", color="black", markersize=3, capsize=2, alpha=0.5, label="observed φ_ν"
     )
     right.plot(exact.x, eq.exact.smoothed, color="black", linewidth=1.5, label="3-wide moving average")
     right.set_xlim(0.5, nu_right)
-    right.set_xticks(range(1, int(nu_right) + 1))
+    _integer_ticks(right.xaxis)
     right.set_xlabel(NU_LABEL)
-    right.set_title(f"exact duplicates ({_seeds_note(exact)})", fontsize="medium")
+    right.set_title(f"Exact duplicates, {_seeds_note(exact)}", fontsize="medium")
     right.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, fontsize="small")
     # The drop lines start at the axis; keep the data's own range rather than stretching to 0.
     low = min(min(fuzzy.mean), min(exact.mean))
@@ -146,14 +165,17 @@ def plot_rho_vs_r(rho: dict[tuple[str, str], Series], attack: str, directory: Pa
     models = list(dict.fromkeys(model for model, _ in rho))
     families = list(dict.fromkeys(family for _, family in rho))
     common, own = _split_settings(families)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
-    ticks = sorted({x for s in rho.values() for x in s.x})
+    labels = {key: f"{key[0]} ({_seeds_note(s)})" + (f", {own[key[1]]}" if len(families) > 1 else "") for key, s in rho.items()}
+    # Long legend entries (families named in full) go below the plot: beside it they would squeeze the axes.
+    below = max(map(len, labels.values())) > 45
+    fig = new_figure((7.5, 4.5 + 0.22 * len(rho) * below))
+    ax = fig.subplots()
+    values = sorted({x for s in rho.values() for x in s.x})
     colors = dict(zip(models, _colors(len(models))))
     for i, ((model, family), s) in enumerate(rho.items()):
         style = families.index(family)
-        label = f"{model} ({_seeds_note(s)})" + (f", {own[family]}" if len(families) > 1 else "")
         ax.errorbar(
-            _dodge(s.x, i, len(rho), ticks[-1] - ticks[0]),
+            _dodge(s.x, i, len(rho), values[-1] - values[0]),
             s.mean,
             yerr=_errors(s),
             capsize=3,
@@ -161,20 +183,30 @@ def plot_rho_vs_r(rho: dict[tuple[str, str], Series], attack: str, directory: Pa
             linestyle=_LINESTYLES[style % 4],
             marker=_MARKERS[style % 4],
             markersize=4,
-            label=label,
+            label=labels[(model, family)],
         )
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(ticks)
+    _integer_ticks(ax.xaxis)
     ax.set_xlabel(R_LABEL)
     ax.set_ylabel("ρ = (ν_eq − 1) / (ν_max − 1)")
-    ax.set_title(f"Exact-duplicate equivalent of fuzzy duplicates ({attack} attack)\n{_wrap(common, 80)}", fontsize="medium")
+    # A human name first; the shared settings below it say exactly which runs these are.
+    title = [f"Exact-duplicate equivalent of fuzzy duplicates ({attack} attack)"]
+    if common:
+        title += [family_title(common), _wrap(common, 80)]
+    ax.set_title("\n".join(title), fontsize="medium")
     ax.grid(True, alpha=0.3)
-    fig.legend(loc="outside right center", fontsize="small")
+    fig.legend(loc="outside lower center" if below else "outside right center", fontsize="small")
     return save_figure(fig, directory, "rho_vs_R")
 
 
 def _split_settings(families: list[str]) -> tuple[str, dict[str, str]]:
-    """The settings all family labels share, and what is left of each label."""
+    """The settings all family ids share, and what is left of each id.
+
+    Families that share nothing (e.g. ours next to the authors') are named
+    in full, by their human names.
+    """
     parts = {f: f.split(",") for f in families}
     common = [p for p in parts[families[0]] if all(p in other for other in parts.values())]
+    if not common:
+        return "", {f: family_title(f) for f in families}
     return ",".join(common), {f: ",".join(p for p in parts[f] if p not in common) or f for f in families}

@@ -122,7 +122,7 @@ def legacy_records(directory: str | Path) -> list[AUCRecord]:
                 "nrep_aucs_<model>_exactduplicates_..._seed<N>_lr<LR>.pickle or R_aucs_<model>_nearduplicates_..._seed<N>_lr<LR>.pickle"
             )
         family = EXACT if match["kind"] == "nrep" else match["what"]
-        kind, params = (EXACT, ()) if family == EXACT else (REPLACE, _legacy_params(family))
+        kind, params = (EXACT, ()) if family == EXACT else (REPLACE, legacy_family_params(family))
         for setting, attacks in load_legacy_pickle(file).items():
             for attack, auc in attacks.items():
                 value = sum(auc) / len(auc) if isinstance(auc, list) else auc
@@ -141,8 +141,8 @@ def legacy_records(directory: str | Path) -> list[AUCRecord]:
     return records
 
 
-def _legacy_params(what: str) -> tuple[tuple[str, Scalar], ...]:
-    """``nearduplicates_diffindices_topk10`` -> (("variant", "diffindices"), ("topk", 10))."""
+def legacy_family_params(what: str) -> tuple[tuple[str, Scalar], ...]:
+    """The settings in an authors' family name: ``nearduplicates_diffindices_topk10`` -> (("variant", "diffindices"), ("topk", 10))."""
     words = what.split("_")[1:]
     topk = [int(w[len("topk") :]) for w in words if re.fullmatch(r"topk\d+", w)]
     variant = "_".join(w for w in words if not re.fullmatch(r"topk\d+", w))

@@ -10,12 +10,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from rich.console import Console
+
+from mosaic_exp.analysis.console import print_grids, print_rho
 from mosaic_exp.analysis.curves import equivalences, exact_curves, families_of_kind, series
 from mosaic_exp.analysis.figures import file_stem, plot_auc_vs_nu, plot_equivalence, plot_rho_vs_r
 from mosaic_exp.analysis.io import write_csv
 from mosaic_exp.analysis.records import REPLACE, AUCRecord, legacy_records, run_records
 from mosaic_exp.analysis.tables import SWEEP_TABLES, NoExactSweep, auc_table, rho_table, sweep_table
-from mosaic_exp.analysis.text import format_grid, format_rho
 from mosaic_exp.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,7 @@ def write_analysis(records: list[AUCRecord], out: Path, attack: str) -> dict[str
     says what ρ would need: a sweep of fuzzy runs alone is a normal sweep.
     """
     out.mkdir(parents=True, exist_ok=True)
+    console = Console()
     tables = {"auc": auc_table(records)}
     write_csv(out / "auc.csv", tables["auc"])
     try:
@@ -48,13 +51,13 @@ def write_analysis(records: list[AUCRecord], out: Path, attack: str) -> dict[str
         log.warning("no rho: %s; add one (perturbation=exact nrep=1,2,...,10 with the same model and seed) for rho", err)
     if tables["rho"]:
         write_csv(out / "rho.csv", tables["rho"])
-        print(format_rho(tables["rho"]), end="\n\n")
+        print_rho(tables["rho"], console)
     for table in SWEEP_TABLES:
         rows = sweep_table(records, tables["rho"], table, attack)
         if rows:
             tables[table.name] = rows
             write_csv(out / f"{table.name}.csv", rows)
-            print(format_grid(rows, table), end="\n\n")
+            print_grids(rows, table, console)
     figures = _figures(records, tables, attack, out)
     written = sum(1 for rows in tables.values() if rows)
     log.info("analysis in %s: %d tables, %d figure files", out, written, len(figures))

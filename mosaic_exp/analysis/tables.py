@@ -12,11 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from mosaic_exp.analysis.records import EXACT, AUCRecord, family_label
 from mosaic_exp.errors import UserError
 from mosaic_exp.metrics.rho import rho
 
 log = logging.getLogger(__name__)
+
+# What a row of the AUC and rho tables is the mean over seeds of.
+_GROUP = ["model", "family", "setting", "attack"]
 
 
 class NoExactSweep(UserError):
@@ -25,21 +30,8 @@ class NoExactSweep(UserError):
 
 def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
     """Mean ± population std of the AUC over seeds per (model, family, setting, attack)."""
-    groups: dict[tuple, list[float]] = defaultdict(list)
-    for r in records:
-        groups[(r.model, r.family, r.setting, r.attack)].append(r.auc)
-    return [
-        {
-            "model": m,
-            "family": f,
-            "setting": s,
-            "attack": a,
-            "auc_mean": statistics.mean(v),
-            "auc_std": statistics.pstdev(v),
-            "seeds": len(v),
-        }
-        for (m, f, s, a), v in sorted(groups.items())
-    ]
+    frame = pd.DataFrame([(r.model, r.family, r.setting, r.attack, r.auc) for r in records], columns=[*_GROUP, "auc"])
+    return _over_seeds(frame, "auc")
 
 
 def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]:
@@ -57,36 +49,36 @@ def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]
             exact[(r.model, r.seed)][int(r.setting)] = r.auc
         else:
             fuzzy.append(r)
-    values: dict[tuple, list[float]] = defaultdict(list)
+    values: list[tuple[str, str, float, str, float]] = []
     skipped: dict[tuple[str, str], str] = {}
     for r in fuzzy:
         curve = exact.get((r.model, r.seed))
         if not curve:
             continue
         try:
-            value = rho(r.auc, curve)
+            values.append((r.model, r.family, r.setting, attack, rho(r.auc, curve)))
         except ValueError as err:
             skipped[(r.model, r.seed)] = str(err)
-            continue
-        values[(r.model, r.family, r.setting)].append(value)
     for (model, seed), reason in skipped.items():
         log.warning("model %s seed %s: no rho, the exact curve is incomplete (%s)", model, seed, reason)
     if fuzzy and not values:
         raise NoExactSweep(
             f"no fuzzy run has a complete exact sweep (nu = 1, 2, ..., at least 3) of the same model and seed for attack {attack!r}"
         )
-    return [
-        {
-            "model": m,
-            "family": f,
-            "setting": s,
-            "attack": attack,
-            "rho_mean": statistics.mean(v),
-            "rho_std": statistics.pstdev(v),
-            "seeds": len(v),
-        }
-        for (m, f, s), v in sorted(values.items())
-    ]
+    return _over_seeds(pd.DataFrame(values, columns=[*_GROUP, "rho"]), "rho")
+
+
+def _over_seeds(frame: pd.DataFrame, value: str) -> list[dict]:
+    """One row per (model, family, setting, attack), sorted: ``<value>_mean``, ``<value>_std`` (population), ``seeds``."""
+    if frame.empty:
+        return []
+    # statistics sums exactly, so a mean does not depend on the order the runs were read in (a float sum,
+    # as pandas' own mean, would); dropna=False keeps a group whatever its keys hold.
+    stats = frame.groupby(_GROUP, sort=True, dropna=False)[value].agg(
+        **{f"{value}_mean": statistics.mean, f"{value}_std": statistics.pstdev, "seeds": "size"}
+    )
+    # to_dict gives Python floats and ints, which the CSV writer prints as before (not as np.float64(...)).
+    return stats.reset_index().to_dict("records")
 
 
 @dataclass(frozen=True)
