@@ -35,11 +35,11 @@ from mosaic_exp.canaries.filters import CanaryFilter  # noqa: E402
 from mosaic_exp.canaries.sample import draw_canaries, sample_texts  # noqa: E402
 from mosaic_exp.canaries.stage import load_canaries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
-from mosaic_exp.models.loading import inference_device, load_causal_lm, load_masked_lm, load_tokenizer  # noqa: E402
+from mosaic_exp.models.loading import inference_device  # noqa: E402
 from mosaic_exp.perturb.config import ReplaceConfig  # noqa: E402
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk  # noqa: E402
 from mosaic_exp.perturb.replace import Replace  # noqa: E402
-from mosaic_exp.pipeline import canary_stages, tiny_models  # noqa: E402
+from mosaic_exp.pipeline import canary_stages, resolve_models, tiny_models  # noqa: E402
 from mosaic_exp.store import ArtifactStore  # noqa: E402
 
 K = 10
@@ -77,12 +77,12 @@ def main() -> None:
     root = Path(os.environ.get("MOSAIC_ROOT", REPO))
     cfg = compose_config(["tiny_world.progress_bar=false", *sys.argv[1:]], root=root)
     artifacts = canary_stages(cfg, ArtifactStore(cfg.paths.cache_dir))
-    models = tiny_models(artifacts)
+    models = resolve_models(cfg, tiny_models(artifacts))
     members, non_members = load_canaries(artifacts["canaries"].path)
     refs = [c.tokens for c in (members + non_members)[:100]]
-    target = load_tokenizer(cfg.model, models)
+    target = models.target.load_tokenizer()
     device = inference_device()
-    model, mlm_tok = load_masked_lm(cfg.mlm, models)
+    model, mlm_tok = models.mlm.load_masked()
     model.to(device)
     texts = [[masked_text(r, p, target, mlm_tok.mask_token) for p in range(len(r))] for r in refs]
     flat = [t for ts in texts for t in ts]
@@ -113,7 +113,7 @@ def main() -> None:
         verdict = "PASS" if t_base / seconds >= 5 else "FAIL"
         print(f"target >= 5x the baseline, {what}: {t_base / seconds:.2f}x {verdict}")
 
-    generator, gen_tok = load_causal_lm(cfg.generator, models)
+    generator, gen_tok = models.generator.load_causal()
     generator.to(device)
     torch.manual_seed(0)
     samples = sample_texts(generator, gen_tok, cfg.canaries.batch_size, int(1.25 * cfg.canaries.length) + 25, 1.0)

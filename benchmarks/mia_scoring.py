@@ -36,8 +36,7 @@ from mosaic_exp.canaries.stage import load_canaries  # noqa: E402
 from mosaic_exp.config.compose import compose_config  # noqa: E402
 from mosaic_exp.mia.attacks import ATTACKS  # noqa: E402
 from mosaic_exp.mia.evaluate import score_canaries  # noqa: E402
-from mosaic_exp.models.loading import load_causal_lm  # noqa: E402
-from mosaic_exp.pipeline import canary_stages, tiny_models  # noqa: E402
+from mosaic_exp.pipeline import canary_stages, resolve_models, tiny_models  # noqa: E402
 from mosaic_exp.store import ArtifactStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,10 +103,10 @@ def main() -> None:
     root = Path(os.environ.get("MOSAIC_ROOT", REPO))
     cfg = compose_config(["experiment=fuzzy_mlm", "tiny_world.progress_bar=false", *args.overrides], root=root)
     artifacts = canary_stages(cfg, ArtifactStore(cfg.paths.cache_dir))
-    models = tiny_models(artifacts)
+    models = resolve_models(cfg, tiny_models(artifacts))
     members, non_members = load_canaries(artifacts["canaries"].path)
-    target, tokenizer = load_causal_lm(cfg.model, models)
-    reference, reference_tokenizer = load_causal_lm(cfg.reference, models)
+    target, tokenizer = models.target.load_causal()
+    reference, reference_tokenizer = models.reference.load_causal()
     torch.manual_seed(0)
     with torch.no_grad():
         for p in target.parameters():

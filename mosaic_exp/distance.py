@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 
 def hamming(a: Sequence[int], b: Sequence[int]) -> int | None:
     """Positions that differ; None when the lengths differ (then it is undefined)."""
@@ -13,38 +15,13 @@ def hamming(a: Sequence[int], b: Sequence[int]) -> int | None:
 
 
 def levenshtein(a: Sequence[int], b: Sequence[int]) -> int:
-    """Edit distance in tokens, by Myers' bit-parallel algorithm (Hyyrö's formulation).
+    """Edit distance in tokens (insertions, deletions and substitutions of one token each cost 1).
 
-    Python integers serve as bit vectors of any width, so each token of ``b``
-    costs a handful of big-integer operations instead of a DP row.
+    rapidfuzz compares any sequences of hashables, so token-id lists go in as
+    they are; its bit-parallel C++ is what the near-duplicate study and the
+    injection fidelity checks need at their volume.
     """
-    if len(a) < len(b):
-        a, b = b, a
-    m = len(b)
-    if m == 0:
-        return len(a)
-    # The pattern is the shorter sequence: one bit per pattern position.
-    peq: dict[int, int] = {}
-    for i, token in enumerate(b):
-        peq[token] = peq.get(token, 0) | (1 << i)
-    mask = (1 << m) - 1
-    high = 1 << (m - 1)
-    pv, mv, score = mask, 0, m
-    for token in a:
-        eq = peq.get(token, 0)
-        xv = eq | mv
-        xh = ((((eq & pv) + pv) & mask) ^ pv) | eq
-        ph = mv | (~(xh | pv) & mask)
-        mh = pv & xh
-        if ph & high:
-            score += 1
-        elif mh & high:
-            score -= 1
-        ph = ((ph << 1) | 1) & mask
-        mh = (mh << 1) & mask
-        pv = mh | (~(xv | ph) & mask)
-        mv = ph & xv
-    return score
+    return Levenshtein.distance(a, b)
 
 
 def inversions(order: Sequence[int]) -> int:

@@ -45,6 +45,7 @@ class UnsafePickleError(UserError, pickle.UnpicklingError):
 
 class _AllowListUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
+        """Resolves only the allow-listed classes."""
         if (module, name) not in ALLOWED:
             raise UnsafePickleError(
                 f"refusing to load {module}.{name}: legacy files may only contain lists, dicts, numbers, strings and NumPy arrays"

@@ -26,10 +26,18 @@ from mosaic_exp.canaries.filters import (
 from mosaic_exp.canaries.sample import NotEnoughCanaries, draw_canaries, sample_texts
 from mosaic_exp.canaries.stage import FILE, build_canaries, load_canaries
 from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
-from mosaic_exp.store import ArtifactStore
+from mosaic_exp.pipeline import resolve_models
+from mosaic_exp.store import Artifact, ArtifactStore
 
 SMOKE = ["experiment=smoke"]
 TEXT = "Ba shou trai bra. Zeal mon, drast pou the lorn? Fai sta brio. " * 4
+
+
+def _build(cfg, store: ArtifactStore, smoke_models) -> Artifact:
+    """The canaries stage as the pipeline runs it: its settings and the resolved target and generator."""
+    models = resolve_models(cfg, smoke_models)
+    generator = None if cfg.import_legacy else models.generator
+    return build_canaries(cfg.canaries, store, models.target, generator, import_legacy=cfg.import_legacy)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +128,7 @@ def test_sampling_is_deterministic_per_seed(smoke_models, tokenizer) -> None:
 
 def test_stage_writes_members_and_non_members_that_are_not_near_copies(smoke_models, tmp_path: Path) -> None:
     cfg = compose_config(SMOKE, root=tmp_path)
-    art = build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
+    art = _build(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
     members, non_members = load_canaries(art.path)
     assert (len(members), len(non_members)) == (cfg.canaries.n_members, cfg.canaries.n_non_members)
     assert all(len(c.tokens) == cfg.canaries.length for c in members + non_members)
@@ -128,10 +136,10 @@ def test_stage_writes_members_and_non_members_that_are_not_near_copies(smoke_mod
         assert jaccard(set(x.tokens), set(y.tokens)) <= cfg.canaries.max_jaccard
     report = json.loads((art.path / FILE).read_text())["report"]
     assert set(report) == {"members", "non_members"} and report["members"]["accepted"] == cfg.canaries.n_members
-    again = build_canaries(cfg, ArtifactStore(tmp_path / "other"), smoke_models)
+    again = _build(cfg, ArtifactStore(tmp_path / "other"), smoke_models)
     assert load_canaries(again.path) == (members, non_members)
     other_seed = compose_config([*SMOKE, "canaries.member_seed=7"], root=tmp_path)
-    moved = build_canaries(other_seed, ArtifactStore(cfg.paths.cache_dir), smoke_models)
+    moved = _build(other_seed, ArtifactStore(cfg.paths.cache_dir), smoke_models)
     assert load_canaries(moved.path)[0][0].tokens != members[0].tokens
 
 
@@ -139,7 +147,7 @@ def test_too_few_draws_fails_clearly_and_keeps_what_was_accepted(smoke_models, t
     # With max_jaccard=0 nearly every canary after the first shares a token with it.
     cfg = compose_config([*SMOKE, "canaries.max_draws=40", "canaries.max_jaccard=0.0"], root=tmp_path)
     with pytest.raises(NotEnoughCanaries, match=r"after canaries.max_draws=40 samples; most rejections were") as err:
-        build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
+        _build(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
     rejected = err.value.report.rejected
     assert f"'{max(rejected, key=rejected.get)}'" in str(err.value)
     (partial,) = (tmp_path / "cache" / "canaries").glob("*.partial.json")
@@ -149,7 +157,7 @@ def test_too_few_draws_fails_clearly_and_keeps_what_was_accepted(smoke_models, t
 
 def test_legacy_canaries_are_imported(smoke_models, tmp_path: Path) -> None:
     cfg = compose_config(SMOKE, root=tmp_path)
-    members, non_members = load_canaries(build_canaries(cfg, ArtifactStore(tmp_path / "gen"), smoke_models).path)
+    members, non_members = load_canaries(_build(cfg, ArtifactStore(tmp_path / "gen"), smoke_models).path)
     (tmp_path / "m.pickle").write_bytes(pickle.dumps([c.tokens + [5, 6] for c in members]))
     (tmp_path / "n.pickle").write_bytes(pickle.dumps([c.tokens for c in non_members]))
     legacy = compose_config(
@@ -161,7 +169,7 @@ def test_legacy_canaries_are_imported(smoke_models, tmp_path: Path) -> None:
         ],
         root=tmp_path,
     )
-    imported, imported_non = load_canaries(build_canaries(legacy, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)
+    imported, imported_non = load_canaries(_build(legacy, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)
     # Longer legacy canaries are cut to canaries.length, as the paper's were.
     assert [c.tokens for c in imported] == [c.tokens for c in members]
     assert [c.tokens for c in imported_non] == [c.tokens for c in non_members]
@@ -170,7 +178,7 @@ def test_legacy_canaries_are_imported(smoke_models, tmp_path: Path) -> None:
 def test_legacy_import_needs_its_paths(smoke_models, tmp_path: Path) -> None:
     cfg = compose_config([*SMOKE, "import_legacy=true"], root=tmp_path)
     with pytest.raises(ValueError, match="canaries.legacy_members"):
-        build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
+        _build(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models)
 
 
 CAUSAL_KINDS = ["byte_bpe", "codegen_bpe", "sentencepiece_bpe", "gemma_bpe", "tiktoken_bpe"]

@@ -6,17 +6,33 @@ import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rapidfuzz.distance import Levenshtein
 
 from mosaic_exp.distance import hamming, inversions, kendall_tau_between, kendall_tau_distance, levenshtein
 
 tokens = st.lists(st.integers(0, 5), max_size=130)
 
 
+def dp_levenshtein(a: list[int], b: list[int]) -> int:
+    """The textbook dynamic programme, one row at a time: slow, obviously correct."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
 @given(tokens, tokens)
 @settings(max_examples=300, deadline=None)
-def test_levenshtein_matches_rapidfuzz(a: list[int], b: list[int]) -> None:
-    assert levenshtein(a, b) == Levenshtein.distance(a, b)
+def test_levenshtein_matches_the_dynamic_programme(a: list[int], b: list[int]) -> None:
+    assert levenshtein(a, b) == dp_levenshtein(a, b)
+
+
+@given(st.lists(st.integers(0, 2**40), max_size=70), st.lists(st.integers(0, 2**40), max_size=70))
+@settings(max_examples=100, deadline=None)
+def test_levenshtein_takes_any_token_ids(a: list[int], b: list[int]) -> None:
+    # Ids beyond any character range, and tuples as well as lists.
+    assert levenshtein(a, b) == levenshtein(tuple(a), b) == dp_levenshtein(a, b)
 
 
 def test_levenshtein_known_values() -> None:

@@ -15,7 +15,9 @@ from conftest import compose_config
 from tokenizers import Tokenizer
 
 from mosaic_exp.errors import UserError
-from mosaic_exp.models.loading import load_causal_lm, load_masked_lm
+from mosaic_exp.fingerprint import FileDigests
+from mosaic_exp.models.loading import lm_spec, load_causal_lm, load_masked_lm
+from mosaic_exp.models.ref import ModelRef
 from mosaic_exp.world.tokenizer import causal_tokenizer, masked_tokenizer, train_bpe
 
 TOY = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
@@ -100,3 +102,20 @@ def test_dtype_is_honoured(bpe, tmp_path: Path) -> None:
     # Paper targets load in fp32, as the authors' scripts loaded them.
     model, _ = load_causal_lm(compose_config(base, root=tmp_path).model)
     assert model.dtype == torch.float32
+
+
+def test_a_model_ref_resolves_the_tiny_world_once_and_keys_as_lm_spec(smoke_models: dict, tmp_path: Path) -> None:
+    cfg = compose_config(["experiment=smoke"], root=tmp_path)
+    ref = ModelRef.resolve(cfg.model, smoke_models)
+    assert (ref.configured, ref.source, ref.group) == ("tiny://causal_lm", smoke_models["causal_lm"], "model")
+    digests = FileDigests(None)
+    assert ref.spec(digests) == lm_spec(cfg.model, smoke_models, digests)
+    # Frozen and hashable: the same config gives an equal ref.
+    assert ref == ModelRef.resolve(cfg.model, smoke_models) and len({ref, ModelRef.resolve(cfg.model, smoke_models)}) == 1
+    assert ModelRef.resolve(cfg.mlm, smoke_models).load_masked()[0].config.model_type == "roformer"
+    saved = ref.at(tmp_path / "saved")
+    assert (saved.source, saved.tokenizer_source, saved.group, saved.dtype) == (str(tmp_path / "saved"), None, None, ref.dtype)
+    with pytest.raises(FileNotFoundError, match=r"^name_or_path=.*saved: no such folder"):
+        saved.load_causal()
+    with pytest.raises(UserError, match="unknown tiny model 'tiny://nope'"):
+        ModelRef.resolve(compose_config(["model.name_or_path=tiny://nope"], root=tmp_path).model, smoke_models)

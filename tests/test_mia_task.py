@@ -9,6 +9,7 @@ import pytest
 from conftest import compose_config
 
 from mosaic_exp.mia.attacks import ATTACKS
+from mosaic_exp.mia.tables import attack_table, extraction_table, table_text
 from mosaic_exp.tasks.mia import mia
 
 
@@ -33,3 +34,29 @@ def test_extraction_longer_than_the_canaries_is_refused(smoke_root: Path, tmp_pa
     cfg = compose_config(["experiment=smoke", "task=mia", "mia.extraction=true", f"paths.output_dir={tmp_path}"], root=smoke_root)
     with pytest.raises(ValueError, match="32-token canary"):
         mia(cfg)
+
+
+def test_tables_keep_their_fixed_width_layout() -> None:
+    summary = {
+        "loss": {"auc": 0.578, "tpr@1%fpr": 0.0, "tpr@10%fpr": 0.0},
+        "min_k_plus": {"auc": 0.656, "tpr@1%fpr": 0.125, "tpr@10%fpr": 1.0},
+    }
+    assert table_text(attack_table(summary)).splitlines() == [
+        "attack          AUC  TPR@1%FPR  TPR@10%FPR",
+        "loss          0.578      0.000       0.000",
+        "min_k_plus    0.656      0.125       1.000",
+    ]
+    means = {"members": {"bleu": 0.5, "edit_similarity": 0.25}, "non_members": {"bleu": 0.0, "edit_similarity": 1.0}}
+    assert table_text(extraction_table(means)).splitlines() == [
+        "extraction     BLEU  edit sim.",
+        "members       0.500      0.250",
+        "non_members   0.000      1.000",
+    ]
+
+
+def test_mia_prints_the_attack_table(smoke_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cfg = compose_config(["experiment=smoke", "task=mia", f"paths.output_dir={tmp_path}"], root=smoke_root)
+    results = mia(cfg)
+    printed = capsys.readouterr().out
+    assert table_text(attack_table(results["attacks"])) in printed
+    assert printed.count("attack          AUC  TPR@1%FPR  TPR@10%FPR") == 1

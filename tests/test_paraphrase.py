@@ -15,10 +15,18 @@ from mosaic_exp.canaries.stage import build_canaries
 from mosaic_exp.models.loading import load_causal_lm, load_tokenizer
 from mosaic_exp.perturb.paraphrase import ChatParaphraser, HFChatParaphraser, OpenAIParaphraser, ParaphraseError, parse_numbered_list
 from mosaic_exp.perturb.stage import build_variations, load_variations
-from mosaic_exp.store import ArtifactStore
+from mosaic_exp.pipeline import resolve_models, resolve_paraphraser
+from mosaic_exp.store import Artifact, ArtifactStore
 
 SMOKE = ["experiment=smoke"]
 SETTINGS = dict(prompt="Paraphrase {n}: {text}", temperature=1.0, top_p=1.0, max_new_tokens=8, max_retries=2)
+
+
+def _stages(cfg, store: ArtifactStore, smoke_models) -> Artifact:
+    """Canaries, then their variations, as the pipeline builds them."""
+    models = resolve_models(cfg, smoke_models)
+    canaries = build_canaries(cfg.canaries, store, models.target, models.generator)
+    return build_variations(cfg.perturbation, store, canaries, models.target, models.mlm, resolve_paraphraser(cfg, smoke_models))
 
 
 def test_parse_numbered_list() -> None:
@@ -119,7 +127,7 @@ def test_paraphrase_stage_with_openai(chat_server, smoke_root: Path, smoke_model
         root=smoke_root,
     )
     store = ArtifactStore(cfg.paths.cache_dir)
-    copies = load_variations(build_variations(cfg, store, build_canaries(cfg, store, smoke_models), smoke_models).path)
+    copies = load_variations(_stages(cfg, store, smoke_models).path)
     tokenizer = load_tokenizer(cfg.model, smoke_models)
     assert all(len(c.variations) == 3 for c in copies)
     assert [tokenizer.decode(v.tokens) for v in copies[0].variations] == [f"Ba shou trai number {i}." for i in (1, 2, 3)]
@@ -129,7 +137,7 @@ def test_paraphrase_without_paraphraser_is_explained(smoke_root: Path, smoke_mod
     cfg = compose_config([*SMOKE, "perturbation=paraphrase"], root=smoke_root)
     store = ArtifactStore(cfg.paths.cache_dir)
     with pytest.raises(ValueError, match="paraphraser=hf_chat or paraphraser=openai"):
-        build_variations(cfg, store, build_canaries(cfg, store, smoke_models), smoke_models)
+        _stages(cfg, store, smoke_models)
 
 
 ANSWER = "1. fa shou\n2. bra trai\n3. zeal mon"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
 from pathlib import Path
@@ -14,17 +15,31 @@ from conftest import compose_config
 from mosaic_exp.canaries.stage import build_canaries, load_canaries
 from mosaic_exp.distance import inversions
 from mosaic_exp.models.loading import load_masked_lm, load_tokenizer
-from mosaic_exp.perturb.base import PerturbEnv
+from mosaic_exp.perturb.base import MLM, PARAPHRASER, TOKENIZER, PerturbEnv
 from mosaic_exp.perturb.exact import Exact
 from mosaic_exp.perturb.insert import Insert, Scattered
 from mosaic_exp.perturb.mlm_candidates import masked_text, mlm_topk, replacement_candidates
+from mosaic_exp.perturb.paraphrase import Paraphrase
 from mosaic_exp.perturb.replace import Replace, choose_positions
 from mosaic_exp.perturb.shuffle import Shuffle, permutation_with_inversions
 from mosaic_exp.perturb.stage import build_variations, load_variations
-from mosaic_exp.store import ArtifactStore
+from mosaic_exp.pipeline import resolve_models, resolve_paraphraser
+from mosaic_exp.store import Artifact, ArtifactStore
 
 SMOKE = ["experiment=smoke"]
 COMMON = dict(name="test", n_variations=9, seed=3)
+
+
+def _canaries(cfg, store: ArtifactStore, smoke_models) -> Artifact:
+    models = resolve_models(cfg, smoke_models)
+    return build_canaries(cfg.canaries, store, models.target, models.generator)
+
+
+def _variations(cfg, store: ArtifactStore, canaries: Artifact, smoke_models) -> Artifact:
+    """The variations stage as the pipeline runs it: the perturbation settings and the resolved models."""
+    models = resolve_models(cfg, smoke_models)
+    paraphraser = resolve_paraphraser(cfg, smoke_models)
+    return build_variations(cfg.perturbation, store, canaries, models.target, models.mlm, paraphraser, import_legacy=cfg.import_legacy)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +55,7 @@ def env(smoke_models) -> PerturbEnv:
 @pytest.fixture(scope="module")
 def references(smoke_root: Path, smoke_models) -> list[list[int]]:
     cfg = compose_config(SMOKE, root=smoke_root)
-    members, _ = load_canaries(build_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)
+    members, _ = load_canaries(_canaries(cfg, ArtifactStore(cfg.paths.cache_dir), smoke_models).path)
     return [c.tokens for c in members]
 
 
@@ -208,13 +223,52 @@ def test_exact_copies(env, references) -> None:
 def test_stage_saves_and_reloads_and_imports_legacy(smoke_root: Path, smoke_models, tmp_path: Path) -> None:
     cfg = compose_config([*SMOKE, "R=2"], root=smoke_root)
     store = ArtifactStore(cfg.paths.cache_dir)
-    canaries = build_canaries(cfg, store, smoke_models)
-    copies = load_variations(build_variations(cfg, store, canaries, smoke_models).path)
+    canaries = _canaries(cfg, store, smoke_models)
+    copies = load_variations(_variations(cfg, store, canaries, smoke_models).path)
     assert len(copies) == cfg.canaries.n_members and all(len(c.variations) == 9 for c in copies)
     legacy = [{"original": c.reference, "variations": [{"tokens": v.tokens} for v in c.variations]} for c in copies]
     (tmp_path / "v.pickle").write_bytes(pickle.dumps(legacy))
     imported_cfg = compose_config(
         [*SMOKE, "import_legacy=true", f"perturbation.legacy_variations={tmp_path / 'v.pickle'}"], root=smoke_root
     )
-    imported = load_variations(build_variations(imported_cfg, store, canaries, smoke_models).path)
+    imported = load_variations(_variations(imported_cfg, store, canaries, smoke_models).path)
     assert [[v.tokens for v in c.variations] for c in imported] == [[v.tokens for v in c.variations] for c in copies]
+
+
+def test_families_declare_what_they_need() -> None:
+    assert Replace(R=2, strategy="random", **COMMON).needs == {TOKENIZER}
+    assert Replace(R=2, strategy="mlm", **COMMON).needs == Replace(R=2, strategy="mlm_random", **COMMON).needs == {TOKENIZER, MLM}
+    assert Insert(every=5, n_insert=1, **COMMON).needs == {TOKENIZER}
+    assert Paraphrase(**COMMON).needs == {TOKENIZER, PARAPHRASER}
+    for family in (Exact(nrep=3, **COMMON), Scattered(ngram=5, **COMMON), Shuffle(block=5, kendall_tau=0.5, **COMMON)):
+        assert family.needs == frozenset()
+
+
+def test_stage_loads_and_keys_only_what_the_family_needs(smoke_root: Path, smoke_models, tmp_path: Path) -> None:
+    cfg = compose_config([*SMOKE, "perturbation=exact", "nrep=3"], root=smoke_root)
+    store = ArtifactStore(tmp_path / "cache")
+    models = resolve_models(cfg, smoke_models)
+    canaries = build_canaries(cfg.canaries, store, models.target, models.generator)
+    # An MLM that cannot be loaded: exact copies never ask for it, nor does their cache key name it.
+    missing = models.mlm.at(tmp_path / "no-mlm")
+    artifact = build_variations(cfg.perturbation, store, canaries, models.target, missing)
+    assert all(len(c.variations) == 2 for c in load_variations(artifact.path))
+    assert "mlm" not in json.loads((artifact.path / "spec.json").read_text())
+    random = compose_config([*SMOKE, "strategy=random", "R=2"], root=smoke_root)
+    random_copies = build_variations(random.perturbation, store, canaries, models.target, missing)
+    assert "mlm" not in json.loads((random_copies.path / "spec.json").read_text())
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        build_variations(compose_config([*SMOKE, "R=2"], root=smoke_root).perturbation, store, canaries, models.target, missing)
+
+
+class _Telepathic(Exact):
+    needs = frozenset({"telepathy"})
+
+
+def test_an_unknown_need_is_refused(smoke_root: Path, smoke_models, tmp_path: Path) -> None:
+    cfg = compose_config([*SMOKE, "perturbation=exact", f"perturbation._target_={__name__}._Telepathic"], root=smoke_root)
+    models = resolve_models(cfg, smoke_models)
+    store = ArtifactStore(tmp_path / "cache")
+    canaries = build_canaries(cfg.canaries, store, models.target, models.generator)
+    with pytest.raises(ValueError, match="telepathy"):
+        build_variations(cfg.perturbation, store, canaries, models.target, models.mlm)

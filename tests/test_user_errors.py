@@ -33,6 +33,7 @@ from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.legacy import legacy_fingerprint
 from mosaic_exp.models.loading import lm_spec, load_causal_lm, load_masked_lm
 from mosaic_exp.neardup.slimpajama import SlimPajamaCorpus
+from mosaic_exp.pipeline import resolve_models
 from mosaic_exp.store import ArtifactStore
 
 BOOK = "In the beginning God created the heaven and the earth.\n\n" * 40
@@ -151,17 +152,20 @@ def test_a_legacy_pickle_of_the_same_size_is_a_new_input(tmp_path: Path) -> None
 
 
 def test_canaries_longer_than_a_context_stop_before_sampling(tmp_path: Path, smoke_models: dict) -> None:
-    def settings(*overrides: str):
-        return compose_config(["experiment=smoke", *overrides], root=tmp_path)
+    models = resolve_models(compose_config(["experiment=smoke"], root=tmp_path), smoke_models)
+
+    def tokens(*overrides: str) -> int:
+        settings = compose_config(["experiment=smoke", *overrides], root=tmp_path).canaries
+        return sampled_tokens(settings, models.target, models.generator)
 
     # The smoke models hold 64 tokens: a BOS and 63 more.
     with pytest.raises(UserError, match="canaries.length=70 does not fit the target's context of 64 tokens.*at most 63"):
-        sampled_tokens(settings("canaries.length=70"), smoke_models)
+        tokens("canaries.length=70")
     with pytest.raises(UserError, match="canaries.max_new_tokens=80 does not fit the generator's context"):
-        sampled_tokens(settings("canaries.max_new_tokens=80"), smoke_models)
+        tokens("canaries.max_new_tokens=80")
     # The default length + 24 is cut to what the generator holds, instead of a reminder per batch.
-    assert sampled_tokens(settings("canaries.length=50"), smoke_models) == 63
-    assert sampled_tokens(settings("canaries.length=32"), smoke_models) == 56
+    assert tokens("canaries.length=50") == 63
+    assert tokens("canaries.length=32") == 56
 
 
 def test_sampling_that_cannot_succeed_stops_early_with_the_reason(smoke_models: dict) -> None:

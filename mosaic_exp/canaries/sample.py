@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import torch
+from tqdm import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.canaries.filters import REASONS, CanaryFilter
@@ -18,12 +19,16 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Canary:
+    """A canary as the target tokenizes it inside a book, and its text."""
+
     tokens: list[int]
     text: str
 
 
 @dataclass
 class SamplingReport:
+    """How many samples one set took, and why the rejected ones were."""
+
     drawn: int = 0
     accepted: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
@@ -31,6 +36,7 @@ class SamplingReport:
 
     @property
     def per_second(self) -> float:
+        """Accepted canaries per second."""
         return self.accepted / self.seconds if self.seconds else 0.0
 
 
@@ -99,17 +105,24 @@ def draw_canaries(
 
     next_log = time.perf_counter() + 10
     hopeless = False
-    while len(accepted) < count and report.drawn < max_draws and not hopeless:
-        text, has_eos = next(samples)
-        report.drawn += 1
-        tokens = filt.offer(text, has_eos)
-        if tokens is not None:
-            accepted.append(Canary(tokens=tokens, text=target.decode(tokens)))
-        if time.perf_counter() > next_log:
-            log.info("%s: %d/%d accepted after %d samples; rejected %s", label, len(accepted), count, report.drawn, rejected())
-            next_log = time.perf_counter() + 10
-        if report.drawn % CHECK_EVERY == 0:
-            hopeless = cannot_finish(len(accepted), report.drawn, count, max_draws)
+    # The bar counts accepted canaries (its ETA is the one that matters); the
+    # periodic log line stays for runs whose stderr is not a terminal.
+    with tqdm(total=count, desc=f"canaries ({label})", unit="canary", disable=None) as bar:
+        while len(accepted) < count and report.drawn < max_draws and not hopeless:
+            text, has_eos = next(samples)
+            report.drawn += 1
+            tokens = filt.offer(text, has_eos)
+            if tokens is not None:
+                accepted.append(Canary(tokens=tokens, text=target.decode(tokens)))
+                bar.update(1)
+            if report.drawn % BAR_EVERY == 0:
+                bar.set_postfix(drawn=report.drawn, rejected=sum(rejected().values()), refresh=False)
+            if time.perf_counter() > next_log:
+                log.info("%s: %d/%d accepted after %d samples; rejected %s", label, len(accepted), count, report.drawn, rejected())
+                next_log = time.perf_counter() + 10
+            if report.drawn % CHECK_EVERY == 0:
+                hopeless = cannot_finish(len(accepted), report.drawn, count, max_draws)
+        bar.set_postfix(drawn=report.drawn, rejected=sum(rejected().values()))
     report.seconds = time.perf_counter() - start
     report.accepted = len(accepted)
     report.rejected = rejected()
@@ -147,6 +160,8 @@ HINTS = {
 # Samples between checks of whether the run can still succeed, and before the first one.
 CHECK_EVERY = 100
 FIRST_CHECK = 300
+# Samples between updates of the bar's drawn/rejected counts (formatting them for every sample costs more than a draw).
+BAR_EVERY = 16
 
 
 def cannot_finish(accepted: int, drawn: int, count: int, max_draws: int) -> bool:

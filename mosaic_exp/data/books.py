@@ -12,6 +12,8 @@ from mosaic_exp.errors import UserError
 
 @dataclass(frozen=True)
 class Book:
+    """One book of a corpus: a stable id, a title and its text."""
+
     book_id: str
     title: str
     text: str

@@ -21,6 +21,8 @@ class CorpusConfig:
 
 @dataclass
 class SyntheticCorpusConfig(CorpusConfig):
+    """A synthetic corpus generated offline (Zipf lexicon, sparse Markov word order)."""
+
     _target_: str = "mosaic_exp.data.synthetic.SyntheticCorpus"
     n_pretrain_books: int = bounded(300, ge=0)
     words_per_book: int = bounded(2000, ge=1)
@@ -33,6 +35,8 @@ class SyntheticCorpusConfig(CorpusConfig):
 
 @dataclass
 class TextDirCorpusConfig(CorpusConfig):
+    """A folder of ``.txt`` files, one book each."""
+
     _target_: str = "mosaic_exp.data.text_dir.TextDirCorpus"
     path: str = MISSING
     # Books beyond n_books kept for tiny-world pretraining; None keeps all.
@@ -41,6 +45,8 @@ class TextDirCorpusConfig(CorpusConfig):
 
 @dataclass
 class GutenbergCorpusConfig(CorpusConfig):
+    """Project Gutenberg books from a Hugging Face dataset (hub id or a local copy)."""
+
     _target_: str = "mosaic_exp.data.gutenberg.GutenbergCorpus"
     # Hub id or a local directory written by `datasets.save_to_disk`.
     dataset: str = "imperial-cpg/project-gutenberg-extended"

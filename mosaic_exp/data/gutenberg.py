@@ -53,6 +53,7 @@ class GutenbergCorpus:
         return rows
 
     def load(self) -> BookSplits:
+        """Reads every row as a book and splits them into fine-tuning and pretraining books."""
         rows = self._rows
         texts = rows[self.text_field]
         ids = rows[self.id_field] if self.id_field else range(len(texts))

@@ -10,6 +10,7 @@ hundred steps, yet samples from it are diverse enough to make distinct canaries.
 from __future__ import annotations
 
 import numpy as np
+from tqdm import tqdm
 
 from mosaic_exp.data.books import Book, BookSplits
 from mosaic_exp.errors import UserError
@@ -138,7 +139,8 @@ class SyntheticCorpus:
 
     def load(self) -> BookSplits:
         """Generates the fine-tuning books, then the pretraining books."""
-        books = [self._book(i) for i in range(self.n_books + self.n_pretrain_books)]
+        total = self.n_books + self.n_pretrain_books
+        books = [self._book(i) for i in tqdm(range(total), desc="synthetic books", unit="book", disable=None)]
         return BookSplits(finetune=books[: self.n_books], pretrain=books[self.n_books :])
 
     def fingerprint(self, digests: FileDigests) -> dict:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tqdm import tqdm
+
 from mosaic_exp.data.books import Book, BookSplits, split_books
 from mosaic_exp.errors import MissingInput, UserError
 from mosaic_exp.fingerprint import FileDigests
 
 
 class TextDirCorpus:
+    """Every ``.txt`` file below ``path`` is a book."""
+
     def __init__(self, path: str, n_books: int = 100, seed: int = 0, max_pretrain_books: int | None = None) -> None:
         self.path = Path(path).expanduser()
         self.n_books = n_books
@@ -25,8 +29,9 @@ class TextDirCorpus:
         return files
 
     def load(self) -> BookSplits:
+        """Reads every book and splits them into fine-tuning and pretraining books."""
         books = []
-        for file in self._files():
+        for file in tqdm(self._files(), desc="reading books", unit="book", disable=None):
             try:
                 text = file.read_text(encoding="utf-8")
             except UnicodeDecodeError as err:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from datasets import Dataset, Features, List, Value, load_from_disk
-from omegaconf import DictConfig
+from tqdm import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.data.stage import load_books
-from mosaic_exp.inject.config import InjectMode
+from mosaic_exp.inject.config import InjectConfig, InjectMode
 from mosaic_exp.inject.fidelity import measure_text_copies, measure_token_copies, summarize
 from mosaic_exp.inject.inject import Insertion, Piece, inject_book
 from mosaic_exp.inject.tokens import inject_tokens
-from mosaic_exp.models.loading import lm_spec, load_tokenizer
+from mosaic_exp.models.ref import ModelRef
 from mosaic_exp.perturb.stage import CanaryCopies, load_variations
 from mosaic_exp.store import Artifact, ArtifactStore
 
@@ -32,6 +32,7 @@ TOKEN_FEATURES = Features({**FEATURES, "input_ids": List(Value("int32"))})
 
 
 def _pieces(copies: CanaryCopies, tokenizer: PreTrainedTokenizerBase) -> list[Piece]:
+    """The reference and every variation (or each fragment of a scattered one) as pieces to place."""
     pieces = [Piece(tokenizer.decode(copies.reference), list(copies.reference), copies.canary, "reference")]
     for v, variation in enumerate(copies.variations):
         fragments = variation.fragments or [variation.tokens]
@@ -45,7 +46,7 @@ def _text_books(
 ) -> tuple[dict[str, list], list[Insertion]]:
     """inject.mode=text: each copy's text at a whitespace of its book."""
     texts, counts, insertions = [], [], []
-    for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
+    for i, (book_id, text) in enumerate(_each_book(books)):
         placed = []
         if i < len(members):
             text, placed = inject_book(text, _pieces(members[i], tokenizer), rng, i, book_id)
@@ -61,7 +62,7 @@ def _token_books(
 ) -> tuple[dict[str, list], list[Insertion]]:
     """inject.mode=tokens: every book as training ids, each copy's ids at a word boundary of its book."""
     all_ids, counts, insertions = [], [], []
-    for i, (book_id, text) in enumerate(zip(books["book_id"], books["text"])):
+    for i, (book_id, text) in enumerate(_each_book(books)):
         placed = []
         if i < len(members):
             ids, placed = inject_tokens(text, _pieces(members[i], tokenizer), tokenizer, rng, i, book_id)
@@ -75,21 +76,29 @@ def _token_books(
     return {"book_id": list(books["book_id"]), "text": texts, "copies": counts, "input_ids": all_ids}, insertions
 
 
+def _each_book(books: Dataset) -> Iterator[tuple[str, str]]:
+    """``(book_id, text)`` of every book, with a progress bar on a terminal (each book is tokenized and measured)."""
+    return tqdm(zip(books["book_id"], books["text"]), total=len(books), desc="injecting", unit="book", disable=None)
+
+
 def build_injected(
-    cfg: DictConfig,
+    settings: InjectConfig,
     store: ArtifactStore,
     corpus: Artifact,
     variations: Artifact,
-    tiny_models: Mapping[str, str] | None = None,
+    target: ModelRef,
 ) -> Artifact:
-    """Puts member canary ``i`` and its variations into fine-tuning book ``i``, as text or as tokens (``inject.mode``)."""
-    mode = InjectMode(cfg.inject.mode).value
+    """Puts member canary ``i`` and its variations into fine-tuning book ``i``, as text or as tokens (``settings.mode``).
+
+    ``settings`` is ``cfg.inject``; ``target`` gives the tokenizer the books are measured (or tokenized) with.
+    """
+    mode = InjectMode(settings.mode).value
     spec = {
         "version": VERSION,
         "corpus": corpus.key,
         "variations": variations.key,
-        "target": lm_spec(cfg.model, tiny_models, store.digests),
-        "seed": cfg.inject.seed,
+        "target": target.spec(store.digests),
+        "seed": settings.seed,
         "mode": mode,
     }
 
@@ -101,8 +110,8 @@ def build_injected(
                 f"{len(members)} member canaries need as many fine-tuning books, but the corpus has {len(books)}; "
                 "raise corpus.n_books or lower canaries.n_members"
             )
-        tokenizer = load_tokenizer(cfg.model, tiny_models)
-        rng = np.random.default_rng(cfg.inject.seed)
+        tokenizer = target.load_tokenizer()
+        rng = np.random.default_rng(settings.seed)
         place = _token_books if mode == "tokens" else _text_books
         columns, insertions = place(books, members, tokenizer, rng)
         features = TOKEN_FEATURES if mode == "tokens" else FEATURES

@@ -27,27 +27,33 @@ def _k(n: int, k: float) -> int:
 
 
 def loss(target: TokenScores) -> float:
+    """Mean token log-probability under the target."""
     return float(target.logprobs.mean())
 
 
 def ratio(target: TokenScores, reference: TokenScores) -> float:
+    """Mean log-probability under the target minus that under the reference."""
     return float(target.logprobs.mean() - reference.logprobs.mean())
 
 
 def lowercase(target: TokenScores, lowered: TokenScores) -> float:
+    """Mean log-probability of the text minus that of its lowercased form, both under the target."""
     return float(target.logprobs.mean() - lowered.logprobs.mean())
 
 
 def zlib_score(target: TokenScores, text: str) -> float:
+    """Mean log-probability times characters per zlib-compressed byte."""
     return float(target.logprobs.mean()) * len(text) / len(zlib.compress(text.encode("utf-8")))
 
 
 def min_k(target: TokenScores, k: float = 20) -> float:
+    """Mean of the ``k`` lowest token log-probabilities."""
     lp = target.logprobs
     return float(lp.topk(_k(len(lp), k), largest=False).values.mean())
 
 
 def min_k_plus(target: TokenScores, k: float = 20) -> float:
+    """Mean of the ``k`` lowest standardized token log-probabilities (Min-K%++)."""
     if target.mean.numel() == 0:
         raise ValueError("min_k_plus needs token scores computed with moments=True")
     z = (target.logprobs - target.mean) / target.var.clamp_min(1e-12).sqrt()

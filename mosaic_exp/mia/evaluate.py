@@ -14,6 +14,7 @@ from mosaic_exp.mia.forward import token_scores
 
 
 def _encode(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str]) -> list[list[int]]:
+    # As the text appears on its own: no BOS, which the canary tokens have not either.
     return tokenizer(list(texts), add_special_tokens=False)["input_ids"]
 
 
@@ -35,15 +36,16 @@ def score_canaries(
     """
     canaries = list(members) + list(non_members)
     pad = target_tokenizer.pad_token_id or 0
-    main = token_scores(target, [c.tokens for c in canaries], batch_size, moments=True, pad_id=pad)
-    lowered = token_scores(target, _encode(target_tokenizer, [c.text.lower() for c in canaries]), batch_size, pad_id=pad)
+    main = token_scores(target, [c.tokens for c in canaries], batch_size, moments=True, pad_id=pad, progress="MIA: target")
+    lowered_ids = _encode(target_tokenizer, [c.text.lower() for c in canaries])
+    lowered = token_scores(target, lowered_ids, batch_size, pad_id=pad, progress="MIA: target, lowercased")
     referenced: list[Any] = [None] * len(canaries)
     if reference is not None and reference_tokenizer is not None:
         ref_pad = reference_tokenizer.pad_token_id or 0
         # A canary's text starts with the space that separates it in a book; the reference reads the words
         # alone (a SentencePiece reference would score a lone "▁" piece for that space).
         texts = [c.text.lstrip() for c in canaries]
-        referenced = token_scores(reference, _encode(reference_tokenizer, texts), batch_size, pad_id=ref_pad)
+        referenced = token_scores(reference, _encode(reference_tokenizer, texts), batch_size, pad_id=ref_pad, progress="MIA: reference")
     rows = []
     for i, canary in enumerate(canaries):
         rows.append(

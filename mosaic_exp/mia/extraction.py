@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 from torchmetrics.functional.text import bleu_score
+from tqdm import tqdm
 from transformers import PreTrainedModel
 
 from mosaic_exp.batching import pad_right
@@ -43,7 +44,7 @@ def greedy_continuations(
         raise ValueError("every prefix needs at least one token to continue from")
     device = next(model.parameters()).device
     out: list[list[int]] = []
-    for start in range(0, len(prefixes), batch_size):
+    for start in tqdm(range(0, len(prefixes), batch_size), desc="extraction", unit="batch", disable=None):
         ids, mask = pad_left(prefixes[start : start + batch_size], pad_id)
         generated = model.generate(
             input_ids=ids.to(device),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from tqdm import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from mosaic_exp.distance import hamming, levenshtein
@@ -36,13 +37,24 @@ class Variation:
         return cls(tokens=tokens, hamming=hamming(reference, tokens), levenshtein=levenshtein(reference, tokens), **extra)
 
 
+# What a family may ask the stage for in ``needs``.
+TOKENIZER = "tokenizer"  # the target tokenizer (env.tokenizer): random token draws, decoding canaries
+MLM = "mlm"  # the masked LM (env.load_mlm()): replacement proposals
+PARAPHRASER = "paraphraser"  # the configured paraphraser (env.load_paraphraser())
+NEEDS = frozenset({TOKENIZER, MLM, PARAPHRASER})
+
+
 @dataclass
 class PerturbEnv:
-    """Models a perturbation may need, loaded only when asked for."""
+    """What a perturbation may draw on; the stage fills in only what the family ``needs``.
 
-    tokenizer: PreTrainedTokenizerBase
-    load_mlm: Callable[[], tuple[Any, PreTrainedTokenizerBase]]
-    load_paraphraser: Callable[[], Any]
+    The masked LM and the paraphraser load only when asked for: they are the
+    expensive parts, and a cached stage never asks.
+    """
+
+    tokenizer: PreTrainedTokenizerBase | None = None
+    load_mlm: Callable[[], tuple[Any, PreTrainedTokenizerBase]] | None = None
+    load_paraphraser: Callable[[], Any] | None = None
 
     _vocabulary: np.ndarray | None = field(default=None, init=False, repr=False)
 
@@ -69,7 +81,11 @@ class PerturbEnv:
 
 
 class Perturbation(Protocol):
+    """A family of fuzzy duplicates, as the variations stage uses it."""
+
     n_variations: int
+    # What the family draws on (a subset of NEEDS); the stage loads nothing else and keys the cache on it.
+    needs: frozenset[str]
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
         """``n_variations`` fuzzy duplicates for every reference, in order."""
@@ -77,7 +93,14 @@ class Perturbation(Protocol):
 
 
 class PerturbationBase:
-    """Takes the fields every perturbation config has (see ``PerturbationConfig``)."""
+    """Takes the fields every perturbation config has (see ``PerturbationConfig``).
+
+    A family states what it draws on in ``needs`` (a class attribute, or an
+    instance attribute when it depends on the settings), so that the stage
+    needs no list of family names.
+    """
+
+    needs: frozenset[str] = frozenset()
 
     def __init__(self, name: str, n_variations: int = 9, seed: int = 0, legacy_variations: str | None = None) -> None:
         if n_variations < 0:
@@ -87,4 +110,9 @@ class PerturbationBase:
         self.seed = seed
 
     def rng(self) -> np.random.Generator:
+        """A fresh generator seeded with ``perturbation.seed``: the same settings give the same variations."""
         return np.random.default_rng(self.seed)
+
+    def each(self, references: Sequence[list[int]]) -> Iterator[list[int]]:
+        """The references in order, with a progress bar on a terminal."""
+        yield from tqdm(references, desc=f"variations ({self.name})", unit="canary", disable=None)

@@ -34,6 +34,8 @@ class PerturbationConfig:
 
 @dataclass
 class ReplaceConfig(PerturbationConfig):
+    """Replace ``R`` tokens of every copy (the paper's main family)."""
+
     _target_: str = "mosaic_exp.perturb.replace.Replace"
     name: str = "replace"
     R: int = 10
@@ -50,6 +52,8 @@ class ReplaceConfig(PerturbationConfig):
 
 @dataclass
 class InsertConfig(PerturbationConfig):
+    """Insert random tokens at regular intervals."""
+
     _target_: str = "mosaic_exp.perturb.insert.Insert"
     name: str = "insert"
     # After every `every` tokens insert `n_insert` random tokens (paper: n, X).
@@ -59,6 +63,8 @@ class InsertConfig(PerturbationConfig):
 
 @dataclass
 class ScatteredConfig(PerturbationConfig):
+    """The canary's n-grams, each injected at its own place."""
+
     _target_: str = "mosaic_exp.perturb.insert.Scattered"
     name: str = "scattered"
     # The canary is cut into n-grams of this size, each inserted on its own.
@@ -67,6 +73,8 @@ class ScatteredConfig(PerturbationConfig):
 
 @dataclass
 class ShuffleConfig(PerturbationConfig):
+    """Permute n-gram blocks to a target Kendall-tau distance."""
+
     _target_: str = "mosaic_exp.perturb.shuffle.Shuffle"
     name: str = "shuffle"
     # Size of the n-gram blocks that are permuted.
@@ -77,12 +85,16 @@ class ShuffleConfig(PerturbationConfig):
 
 @dataclass
 class ParaphraseConfig(PerturbationConfig):
+    """Paraphrases written by the configured ``paraphraser``."""
+
     _target_: str = "mosaic_exp.perturb.paraphrase.Paraphrase"
     name: str = "paraphrase"
 
 
 @dataclass
 class ExactConfig(PerturbationConfig):
+    """Exact copies: the baseline fuzzy settings are compared with."""
+
     _target_: str = "mosaic_exp.perturb.exact.Exact"
     name: str = "exact"
     # Total identical copies, the reference included (paper: 1..10).
@@ -91,6 +103,8 @@ class ExactConfig(PerturbationConfig):
 
 @dataclass
 class ParaphraserConfig:
+    """Fields shared by every paraphraser: the prompt, sampling and retries."""
+
     _target_: str = MISSING
     # `{n}` and `{text}` are filled in.
     prompt: str = (
@@ -106,6 +120,8 @@ class ParaphraserConfig:
 
 @dataclass
 class HFChatParaphraserConfig(ParaphraserConfig):
+    """A Hugging Face chat model, run locally."""
+
     _target_: str = "mosaic_exp.perturb.paraphrase.HFChatParaphraser"
     model: LMConfig = field(default_factory=lambda: LMConfig(name_or_path="mistralai/Mistral-7B-Instruct-v0.2"))
     seed: int = 0
@@ -113,6 +129,8 @@ class HFChatParaphraserConfig(ParaphraserConfig):
 
 @dataclass
 class OpenAIParaphraserConfig(ParaphraserConfig):
+    """A chat-completions API through the ``openai`` client."""
+
     _target_: str = "mosaic_exp.perturb.paraphrase.OpenAIParaphraser"
     model: str = "gpt-4o-mini"
     # None = the official endpoint; any server speaking the chat-completions protocol works.

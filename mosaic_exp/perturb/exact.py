@@ -18,4 +18,5 @@ class Exact(PerturbationBase):
         self.n_variations = nrep - 1
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
-        return [[Variation.of(ref, list(ref)) for _ in range(self.n_variations)] for ref in references]
+        """``nrep - 1`` copies of every reference, token for token."""
+        return [[Variation.of(ref, list(ref)) for _ in range(self.n_variations)] for ref in self.each(references)]

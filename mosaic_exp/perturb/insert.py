@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from mosaic_exp.errors import UserError
-from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
+from mosaic_exp.perturb.base import TOKENIZER, PerturbationBase, PerturbEnv, Variation
 
 
 class Insert(PerturbationBase):
     """After every ``every`` tokens insert ``n_insert`` random tokens (never after the last)."""
+
+    # Random tokens come from the target's vocabulary.
+    needs = frozenset({TOKENIZER})
 
     def __init__(self, every: int, n_insert: int, **common: Any) -> None:
         super().__init__(**common)
@@ -19,9 +22,10 @@ class Insert(PerturbationBase):
         self.n_insert = n_insert
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """``n_variations`` copies of every reference, each with its own random insertions."""
         rng = self.rng()
         out = []
-        for ref in references:
+        for ref in self.each(references):
             variations = []
             for _ in range(self.n_variations):
                 tokens: list[int] = []
@@ -51,8 +55,9 @@ class Scattered(PerturbationBase):
         self.ngram = ngram
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """``n_variations`` copies of every reference, each as its list of n-gram fragments."""
         out = []
-        for ref in references:
+        for ref in self.each(references):
             fragments = [list(ref[i : i + self.ngram]) for i in range(0, len(ref), self.ngram)]
             out.append([Variation.of(ref, list(ref), fragments=fragments) for _ in range(self.n_variations)])
         return out

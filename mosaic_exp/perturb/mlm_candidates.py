@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from tqdm import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.batching import length_sorted_batches, pad_right
@@ -63,20 +64,22 @@ def mlm_topk(
     mask_only = supports_mask_only_forward(model)
     head = lm_head(model)
     out = torch.empty((len(texts), k), dtype=torch.long)
-    for rows in length_sorted_batches([len(ids) for ids in ids_list], batch_size):
-        batch, attention = pad_right([ids_list[i] for i in rows], mlm_tok.pad_token_id)
-        batch, attention = batch.to(device), attention.to(device)
-        at = torch.tensor([where[i] for i in rows], device=device)
-        picks = torch.arange(len(rows), device=device)
-        if mask_only:
-            logits = logits_at_mask(model, batch, attention, at)
-        elif head is not None:
-            hidden = model.base_model(input_ids=batch, attention_mask=attention).last_hidden_state
-            logits = head(hidden[picks, at])
-        else:
-            logits = model(input_ids=batch, attention_mask=attention).logits[picks, at]
-        logits[:, banned] = float("-inf")
-        out[rows] = logits.topk(k, dim=-1).indices.cpu()
+    with tqdm(total=len(texts), desc="MLM proposals", unit="copy", disable=None) as bar:
+        for rows in length_sorted_batches([len(ids) for ids in ids_list], batch_size):
+            batch, attention = pad_right([ids_list[i] for i in rows], mlm_tok.pad_token_id)
+            batch, attention = batch.to(device), attention.to(device)
+            at = torch.tensor([where[i] for i in rows], device=device)
+            picks = torch.arange(len(rows), device=device)
+            if mask_only:
+                logits = logits_at_mask(model, batch, attention, at)
+            elif head is not None:
+                hidden = model.base_model(input_ids=batch, attention_mask=attention).last_hidden_state
+                logits = head(hidden[picks, at])
+            else:
+                logits = model(input_ids=batch, attention_mask=attention).logits[picks, at]
+            logits[:, banned] = float("-inf")
+            out[rows] = logits.topk(k, dim=-1).indices.cpu()
+            bar.update(len(rows))
     return out
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import torch
 
 from mosaic_exp.errors import UserError
-from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
+from mosaic_exp.models.loading import inference_device, load_causal_lm
+from mosaic_exp.perturb.base import PARAPHRASER, TOKENIZER, PerturbationBase, PerturbEnv, Variation
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def parse_numbered_list(text: str) -> list[str]:
 
 
 class ParaphraseError(UserError):
+    """Too few paraphrases came back, even after the retries."""
+
     pass
 
 
@@ -48,9 +51,11 @@ class ChatParaphraser:
         self.max_retries = max_retries
 
     def complete(self, prompt: str, max_new_tokens: int) -> str:
+        """The model's answer to ``prompt``, at most ``max_new_tokens`` long."""
         raise NotImplementedError
 
     def paraphrase(self, text: str, n: int) -> list[str]:
+        """``n`` paraphrases of ``text``; raises :class:`ParaphraseError` when the retries run out."""
         budget = self.max_new_tokens
         found: list[str] = []
         for attempt in range(self.max_retries + 1):
@@ -70,8 +75,6 @@ class HFChatParaphraser(ChatParaphraser):
 
     def __init__(self, model: Any, seed: int = 0, **settings: Any) -> None:
         super().__init__(**settings)
-        from mosaic_exp.models.loading import inference_device, load_causal_lm
-
         self.model, self.tokenizer = load_causal_lm(model)
         self.model.to(inference_device())
         if not self.tokenizer.chat_template:
@@ -80,6 +83,7 @@ class HFChatParaphraser(ChatParaphraser):
 
     @torch.inference_mode()
     def complete(self, prompt: str, max_new_tokens: int) -> str:
+        """One sampled answer through the model's chat template."""
         ids = self.tokenizer.apply_chat_template(
             [{"role": "user", "content": prompt}], add_generation_prompt=True, return_tensors="pt", return_dict=True
         )["input_ids"].to(self.model.device)
@@ -108,7 +112,10 @@ class OpenAIParaphraser(ChatParaphraser):
         **settings: Any,
     ) -> None:
         super().__init__(**settings)
-        import openai
+        try:
+            import openai  # optional: only this paraphraser needs it
+        except ImportError as err:
+            raise UserError("paraphraser=openai needs the openai client: pip install 'mosaic-exp[openai]'") from err
 
         key = os.environ.get(api_key_env)
         if not key:
@@ -118,6 +125,7 @@ class OpenAIParaphraser(ChatParaphraser):
         self.seed = seed
 
     def complete(self, prompt: str, max_new_tokens: int) -> str:
+        """One chat completion."""
         response = self.client.chat.completions.create(
             model=self.model,
             messages=[{"role": "user", "content": prompt}],
@@ -132,10 +140,14 @@ class OpenAIParaphraser(ChatParaphraser):
 class Paraphrase(PerturbationBase):
     """``n_variations`` paraphrases of each canary, re-tokenized with the target tokenizer."""
 
+    # The canary is decoded for the paraphraser and its answers encoded back with the target tokenizer.
+    needs = frozenset({TOKENIZER, PARAPHRASER})
+
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """Asks the paraphraser for every canary in turn (one request each)."""
         paraphraser = env.load_paraphraser()
         out = []
-        for i, ref in enumerate(references):
+        for i, ref in enumerate(self.each(references)):
             texts = paraphraser.paraphrase(env.tokenizer.decode(ref), self.n_variations)
             log.info("paraphrased canary %d/%d", i + 1, len(references))
             out.append([Variation.of(ref, env.tokenizer.encode(t, add_special_tokens=False)) for t in texts])

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from mosaic_exp.errors import UserError
-from mosaic_exp.perturb.base import PerturbationBase, PerturbEnv, Variation
+from mosaic_exp.perturb.base import MLM, TOKENIZER, PerturbationBase, PerturbEnv, Variation
 from mosaic_exp.perturb.config import Strategy
 from mosaic_exp.perturb.mlm_candidates import replacement_candidates
 
@@ -52,6 +52,8 @@ class Replace(PerturbationBase):
         self.same_indices = same_indices
         self.uniform_spread = uniform_spread
         self.mlm_batch_size = mlm_batch_size
+        # Random tokens come from the target's vocabulary; the other strategies draw on the MLM too.
+        self.needs = frozenset({TOKENIZER} if self.strategy is Strategy.random else {TOKENIZER, MLM})
         if R < 1:
             raise UserError(f"R must be at least 1, got {R}")
         if self.strategy is Strategy.mlm and topk < 1:
@@ -96,11 +98,12 @@ class Replace(PerturbationBase):
         return pick_topk
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """``n_variations`` copies of every reference with ``R`` tokens replaced."""
         rng = self.rng()
         plans = self.positions(references, rng)
         pick = self._picker(references, plans, env, rng)
         out = []
-        for c, (ref, plan) in enumerate(zip(references, plans)):
+        for c, (ref, plan) in enumerate(zip(self.each(references), plans)):
             variations = []
             for positions in plan:
                 tokens = apply_replacements(ref, {p: pick(c, p) for p in positions})

@@ -96,9 +96,10 @@ class Shuffle(PerturbationBase):
         return distance, np.argwhere(error <= best + 1e-12)
 
     def generate(self, references: list[list[int]], env: PerturbEnv) -> list[list[Variation]]:
+        """``n_variations`` block orders of every reference, each at the achievable distance nearest the target."""
         rng = self.rng()
         out = []
-        for ref in references:
+        for ref in self.each(references):
             distance, splits = self.nearest_splits(len(ref))
             blocks = [list(ref[i : i + self.block]) for i in range(0, len(ref), self.block)]
             m = len(blocks)

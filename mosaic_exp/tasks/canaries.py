@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def canaries(cfg: DictConfig) -> dict[str, Artifact]:
+    """Builds (or reuses) the canaries and logs how many samples each set took and why the others were rejected."""
     artifacts = canary_stages(cfg, ArtifactStore(cfg.paths.cache_dir, force=cfg.force))
     data = json.loads((artifacts["canaries"].path / FILE).read_text())
     for name, report in data["report"].items():

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from transformers import DataCollatorForLanguageModeling, PreTrainedModel, PreTrainedTokenizerFast
 
 from mosaic_exp.atomic import write_json_atomic
@@ -126,16 +126,18 @@ def build_masked_lm(world: TinyWorldConfig, corpus: Artifact, tokenizer: Artifac
 
 @dataclass(frozen=True)
 class TinyWorld:
+    """The artifacts of a built tiny world."""
+
     tokenizer: Artifact
     causal_lm: Artifact
     mlm: Artifact
 
 
-def build_tiny_world(cfg: DictConfig, corpus: Artifact, store: ArtifactStore) -> TinyWorld:
-    """Builds (or reuses) the tokenizer and both tiny models for ``cfg.tiny_world``."""
-    tokenizer = build_tokenizer(cfg.tiny_world, corpus, store)
+def build_tiny_world(world: TinyWorldConfig, corpus: Artifact, store: ArtifactStore) -> TinyWorld:
+    """Builds (or reuses) the tokenizer and both tiny models of ``world`` (``cfg.tiny_world``)."""
+    tokenizer = build_tokenizer(world, corpus, store)
     return TinyWorld(
         tokenizer=tokenizer,
-        causal_lm=build_causal_lm(cfg.tiny_world, corpus, tokenizer, store),
-        mlm=build_masked_lm(cfg.tiny_world, corpus, tokenizer, store),
+        causal_lm=build_causal_lm(world, corpus, tokenizer, store),
+        mlm=build_masked_lm(world, corpus, tokenizer, store),
     )

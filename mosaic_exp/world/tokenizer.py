@@ -90,4 +90,5 @@ def save_tokenizer(tokenizer: Tokenizer, directory: Path) -> None:
 
 
 def load_bpe(directory: str | Path) -> Tokenizer:
+    """The raw BPE saved by :func:`save_tokenizer`."""
     return Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
