@@ -12,6 +12,8 @@ from conftest import compose_config
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
+from mosaic_exp.canaries.sample import Canary
+from mosaic_exp.mia.evaluate import score_canaries, summarize
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
 from mosaic_exp.training.mia_callback import MembershipAUC
@@ -51,12 +53,30 @@ def test_two_step_training_logs_membership_auc(smoke_models, tmp_path: Path) -> 
     )
     trainer.fit(LanguageModelModule(model, lr=1e-2), loader)
     assert [step for step, _ in callback.history] == [0, 1, 2]
-    assert all(0.0 <= auc <= 1.0 for _, auc in callback.history)
+    # Every attack of the one forward pass; zlib needs the texts, which this callback was not given.
+    assert all(list(aucs) == ["loss", "min_k", "min_k_plus"] for _, aucs in callback.history)
+    assert all(0.0 <= auc <= 1.0 for _, aucs in callback.history for auc in aucs.values())
     # Training on the members makes them more likely than before.
-    assert callback.history[-1][1] >= callback.history[0][1]
+    assert callback.history[-1][1]["loss"] >= callback.history[0][1]["loss"]
     rows = list(csv.DictReader((tmp_path / "metrics.csv").open()))
-    logged = [(int(r["step"]), float(r["mia/auc_loss"])) for r in rows if r.get("mia/auc_loss")]
-    assert logged == callback.history
+    for attack in ("loss", "min_k", "min_k_plus"):
+        logged = [(int(r["step"]), float(r[f"mia/auc_{attack}"])) for r in rows if r.get(f"mia/auc_{attack}")]
+        assert logged == [(step, aucs[attack]) for step, aucs in callback.history]
+
+
+def test_membership_auc_scores_zlib_with_the_texts_as_task_mia_does(smoke_models) -> None:
+    model, tok = load_causal_lm(compose_config(["experiment=smoke"]).model, smoke_models)
+    texts = [f" Ba shou trai number {i}." for i in range(3)], [f" Fai sta brio lorn {i}." for i in range(3)]
+    members, non_members = ([tok.encode(t) for t in group] for group in texts)
+    callback = MembershipAUC(members, non_members, k=0.5, member_texts=texts[0], non_member_texts=texts[1])
+    aucs = callback.measure(model.eval())
+    assert list(aucs) == ["loss", "zlib", "min_k", "min_k_plus"]
+    # The same scores as the attacks after training give, on the same forward pass.
+    canaries = [Canary(tokens, text) for tokens, text in zip(members + non_members, texts[0] + texts[1])]
+    rows = score_canaries(model, tok, canaries[:3], canaries[3:], k=0.5)
+    assert aucs == pytest.approx({a: m["auc"] for a, m in summarize(rows).items() if a in aucs})
+    with pytest.raises(ValueError, match="texts"):
+        MembershipAUC(members, non_members, member_texts=texts[0])
 
 
 def _net() -> torch.nn.Module:

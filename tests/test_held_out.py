@@ -1,4 +1,4 @@
-"""Held-out rows for val/loss, their loss, and the cadence of periodic metrics."""
+"""Held-out rows for val/loss, their loss through Lightning's validation, and when it is measured."""
 
 from __future__ import annotations
 
@@ -10,15 +10,21 @@ from torch.utils.data import DataLoader
 
 from mosaic_exp.models.loading import load_causal_lm
 from mosaic_exp.training.chunks import book_chunks, chunk_rows, collate_chunks
-from mosaic_exp.training.held_out import HeldOutLoss, held_out_loss, held_out_rows
+from mosaic_exp.training.held_out import ValidationSchedule, held_out_loader, held_out_rows
 from mosaic_exp.training.module import LanguageModelModule
 
 
 @pytest.fixture
 def model(smoke_models):
-    """A fresh copy per test: one of them trains it."""
+    """A fresh copy per test: some of them train it."""
     model, _ = load_causal_lm(compose_config(["experiment=smoke"]).model, smoke_models)
     return model
+
+
+def _trainer(**kwargs) -> L.Trainer:
+    return L.Trainer(
+        accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, **kwargs
+    )
 
 
 def test_held_out_rows_are_the_packed_tail() -> None:
@@ -37,25 +43,30 @@ def test_held_out_loss_is_the_mean_over_every_predicted_token(model) -> None:
         logp = torch.log_softmax(model(rows).logits[:, :-1].double(), dim=-1)
     by_hand = -logp.gather(-1, rows[:, 1:, None]).mean().item()
     # Batches of 2, 2 and 1 rows weigh by their tokens.
-    assert held_out_loss(model, rows, batch_size=2) == pytest.approx(by_hand, abs=1e-5)
+    (metrics,) = _trainer().validate(LanguageModelModule(model, lr=1e-2), held_out_loader(rows, batch_size=2), verbose=False)
+    assert metrics["val/loss"] == pytest.approx(by_hand, abs=1e-5)
 
 
 def test_every_n_steps_zero_measures_at_start_and_end_only(model) -> None:
     rows = torch.randint(5, 200, (3, 16), generator=torch.Generator().manual_seed(1))
-    callback = HeldOutLoss(rows, every_n_steps=0, batch_size=2)
+    callback = ValidationSchedule(every_n_steps=0)
     loader = DataLoader(chunk_rows(book_chunks(rows.tolist(), 16, 0)), batch_size=1, collate_fn=collate_chunks)
-    trainer = L.Trainer(
-        accelerator="cpu",
-        max_steps=3,
-        logger=False,
-        callbacks=[callback],
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(LanguageModelModule(model, lr=1e-2), loader)
+    trainer = _trainer(max_steps=3, callbacks=[callback])
+    trainer.fit(LanguageModelModule(model, lr=1e-2), loader, held_out_loader(rows, batch_size=2))
     assert [step for step, _ in callback.history] == [0, 3]
     # Training on these very rows lowers their loss.
     assert callback.history[1][1] < callback.history[0][1]
     with pytest.raises(ValueError, match="every_n_steps"):
-        HeldOutLoss(rows, every_n_steps=-1)
+        ValidationSchedule(every_n_steps=-1)
+
+
+def test_validation_counts_optimizer_steps_across_epochs(model) -> None:
+    # 4 batches an epoch, 2 per optimizer step: 2 steps an epoch, 6 in 3 epochs.
+    rows = torch.randint(5, 200, (4, 16), generator=torch.Generator().manual_seed(2))
+    callback = ValidationSchedule(every_n_steps=2)
+    loader = DataLoader(chunk_rows(book_chunks(rows.tolist(), 16, 0)), batch_size=1, collate_fn=collate_chunks)
+    trainer = _trainer(max_epochs=3, accumulate_grad_batches=2, callbacks=[callback])
+    trainer.fit(LanguageModelModule(model, lr=1e-3), loader, held_out_loader(rows, batch_size=3))
+    assert trainer.global_step == 6
+    # Every other step, counted across epochs; the end (step 6) is on the interval and measured once.
+    assert [step for step, _ in callback.history] == [0, 2, 4, 6]

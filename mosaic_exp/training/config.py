@@ -35,7 +35,8 @@ class TrainConfig:
     gradient_checkpointing: bool = False
     compile: bool = False
     # val/loss is measured on the last val_fraction of the corpus's pretraining split, packed into chunks
-    # (for the tiny world, the very rows its causal LM held out), at most val_max_rows of them; 0 turns it off.
+    # (for the tiny world, the very rows its causal LM held out), at most val_max_rows of them; either at 0
+    # turns validation off.
     val_fraction: float = bounded(0.05, ge=0, lt=1)
     val_max_rows: int = bounded(64, ge=0)
 
@@ -56,6 +57,8 @@ class TrainerConfig:
     # The HF Trainer's max_grad_norm default, which the paper's runs used.
     gradient_clip_val: float | None = bounded(1.0, ge=0)
     log_every_n_steps: int = bounded(10, ge=1)
+    # Lightning's own validation schedule; the `val_loss` callback (conf/callbacks/) replaces it with
+    # validation at the start, every mia.every_n_steps optimizer steps and at the end.
     val_check_interval: float | None = None
     enable_progress_bar: bool = True
     # true prints Lightning's table of layers and parameter counts before training.
@@ -67,6 +70,8 @@ class TrainerConfig:
 
 @dataclass
 class CSVLoggerConfig:
+    """``logger=csv``: ``<run>/csv/version_0/metrics.csv`` and ``hparams.yaml``."""
+
     _target_: str = "lightning.pytorch.loggers.CSVLogger"
     save_dir: str = "${paths.output_dir}"
     name: str = "csv"
@@ -74,6 +79,8 @@ class CSVLoggerConfig:
 
 @dataclass
 class TensorBoardLoggerConfig:
+    """``logger=tensorboard``: event files and ``hparams.yaml`` in ``<run>/tensorboard/version_0/``."""
+
     _target_: str = "lightning.pytorch.loggers.TensorBoardLogger"
     save_dir: str = "${paths.output_dir}"
     name: str = "tensorboard"
@@ -81,12 +88,16 @@ class TensorBoardLoggerConfig:
 
 @dataclass
 class WandbLoggerConfig:
+    """``logger=wandb``: a W&B run in ``<run>/wandb/``, offline unless ``offline=false``."""
+
     _target_: str = "lightning.pytorch.loggers.WandbLogger"
     save_dir: str = "${paths.output_dir}"
     project: str = "mosaic-exp"
     entity: str | None = None
+    # null: the multirun's sweep (a single run has none); job_type null: the experiment (see training/loggers.py).
     group: str | None = None
+    job_type: str | None = None
     name: str | None = None
     # true logs locally only (no account needed); `wandb sync` uploads later.
-    offline: bool = False
+    offline: bool = True
     tags: list[str] = field(default_factory=list)

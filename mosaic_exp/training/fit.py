@@ -14,6 +14,7 @@ from transformers import PreTrainedModel
 
 from mosaic_exp.errors import UserError
 from mosaic_exp.training.module import LanguageModelModule
+from mosaic_exp.training.progress import TrainingProgressBar
 from mosaic_exp.world.config import PretrainConfig
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def fit_language_model(
         logger=CSVLogger(str(log_dir), name="", version=""),
         enable_checkpointing=False,
         enable_progress_bar=progress_bar,
+        callbacks=[TrainingProgressBar()] if progress_bar else [],
         enable_model_summary=False,
         num_sanity_val_steps=0,
         log_every_n_steps=max(1, min(10, cfg.max_steps)),

@@ -6,19 +6,26 @@ from typing import Any
 
 import lightning as L
 import torch
-from transformers import PreTrainedModel
+from lightning.pytorch.trainer.states import TrainerFn
+from torchmetrics import MeanMetric
+from transformers import PreTrainedModel, get_linear_schedule_with_warmup
 
-from mosaic_exp.training.optim import adamw, linear_schedule
+from mosaic_exp.training.optim import adamw
 
 
 class LanguageModelModule(L.LightningModule):
     """Trains a HF causal or masked LM on batches with ``input_ids``/``labels``.
 
     The model computes its own loss (shifted for causal LMs). The optimizer
-    and schedule are the HF ``Trainer``'s (:mod:`mosaic_exp.training.optim`):
-    AdamW without decay on biases and norms, linear warm-up then linear decay
-    to zero at the last step. Gradient clipping is the Lightning ``Trainer``'s
-    ``gradient_clip_val``.
+    and schedule are the HF ``Trainer``'s: AdamW without decay on biases and
+    norms (:mod:`mosaic_exp.training.optim`), and ``transformers``' own linear
+    warm-up then linear decay to zero at the last step. Gradient clipping is
+    the Lightning ``Trainer``'s ``gradient_clip_val``.
+
+    Validation logs ``val/loss``, the mean loss over every predicted token of
+    the validation rows, and the top-1 / top-10 next-token accuracies
+    (``val/top1``, ``val/top10``); :meth:`validation_metrics` reads them until
+    the next validation starts.
     """
 
     def __init__(
@@ -42,6 +49,9 @@ class LanguageModelModule(L.LightningModule):
         self.causal = causal
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps = eps
+        # Means over predicted tokens, so that a short last batch counts for what it holds. Metric objects
+        # (rather than logged tensors) can be read after Lightning's sanity check, which logs nothing.
+        self.val_metrics = torch.nn.ModuleDict({name: MeanMetric() for name in ("loss", "top1", "top10")})
 
     def forward(self, **batch: torch.Tensor) -> Any:
         return self.model(**batch)
@@ -71,9 +81,20 @@ class LanguageModelModule(L.LightningModule):
         top10 = logits.topk(min(10, logits.shape[-1]), dim=-1).indices
         hits = top10 == labels.unsqueeze(-1)
         n = int(scored.sum())
-        self.log("val/loss", out.loss, batch_size=n)
-        self.log("val/top1", hits[..., 0][scored].float().mean(), batch_size=n)
-        self.log("val/top10", hits.any(-1)[scored].float().mean(), batch_size=n)
+        values = {"loss": out.loss, "top1": hits[..., 0][scored].float().mean(), "top10": hits.any(-1)[scored].float().mean()}
+        for name, value in values.items():
+            self.val_metrics[name].update(value.detach().float(), weight=n)
+            self.log(f"val/{name}", self.val_metrics[name])
+
+    def validation_metrics(self) -> dict[str, float]:
+        """``val/loss``, ``val/top1`` and ``val/top10`` of the last validation run (under DDP, over every process)."""
+        return {f"val/{name}": float(metric.compute()) for name, metric in self.val_metrics.items()}
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.state.fn == TrainerFn.FITTING:
+            # Lightning validates inside the training loop before it counts the batch's optimizer step for
+            # its loggers, so without this val metrics would be logged one step before the weights they measure.
+            self.log("step", float(self.trainer.global_step), sync_dist=True)
 
     def configure_gradient_clipping(
         self, optimizer: torch.optim.Optimizer, gradient_clip_val: float | None = None, gradient_clip_algorithm: str | None = None
@@ -91,5 +112,5 @@ class LanguageModelModule(L.LightningModule):
         precision = self._trainer.precision if self._trainer else None
         optimizer = adamw(self.model, self.lr, self.weight_decay, self.betas, self.eps, precision)
         total = self.total_steps or self.trainer.estimated_stepping_batches
-        scheduler = linear_schedule(optimizer, self.warmup_steps, int(total))
+        scheduler = get_linear_schedule_with_warmup(optimizer, self.warmup_steps, int(total))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,9 +1,10 @@
-"""AdamW and its learning-rate schedule, as the Hugging Face ``Trainer`` builds them.
+"""AdamW as the Hugging Face ``Trainer`` builds it.
 
-The paper fine-tuned with the ``Trainer``'s defaults, so these are the recipe:
+The paper fine-tuned with the ``Trainer``'s defaults, so this is the recipe:
 AdamW (betas 0.9 / 0.999, eps 1e-8) with weight decay on every parameter but
-biases and normalization weights, and a linear schedule (optional warm-up,
-then decay to zero at the last step) from ``transformers`` itself.
+biases and normalization weights. The learning-rate schedule is
+``transformers.get_linear_schedule_with_warmup`` itself (see
+:class:`mosaic_exp.training.module.LanguageModelModule`).
 ``tests/test_trainer_equivalence.py`` checks both against a real ``Trainer``.
 """
 
@@ -13,8 +14,6 @@ import re
 
 import torch
 from torch import nn
-from torch.optim.lr_scheduler import LambdaLR
-from transformers import get_linear_schedule_with_warmup
 
 # Devices with a fused AdamW kernel in every torch this project supports.
 FUSED_ADAMW_DEVICES = ("cpu", "cuda")
@@ -73,8 +72,3 @@ def adamw(
         eps=eps,
         fused=can_fuse_adamw(decay + no_decay, precision),
     )
-
-
-def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int) -> LambdaLR:
-    """Linear warm-up from 0 over ``warmup_steps``, then linear decay to 0 at ``total_steps``."""
-    return get_linear_schedule_with_warmup(optimizer, warmup_steps, total_steps)
