@@ -19,15 +19,15 @@ from mosaic_exp.rerun import finished_results
 log = logging.getLogger(__name__)
 
 
-def quiet_libraries() -> None:
-    """One log format for everything, and no advice or noise from libraries.
+def quiet_libraries(verbose: bool = False) -> None:
+    """One log format for everything; libraries' advice only with ``verbose``.
 
     Lightning installs its own console handler, which doubles every line under
     Hydra's logging; its records still reach Hydra's handlers through the root.
     Its INFO lines (accelerators found, tips, why fit stopped) say nothing a run of
-    ours does not; its warnings still show.
+    ours does not, so by default only its warnings show. Hugging Face's download
+    bars stay on: a user fetching a 7B model wants to see it move.
     """
-    import datasets
     import lightning.pytorch  # noqa: F401  (imported first so its console handler exists to be removed)
     import transformers
 
@@ -36,9 +36,11 @@ def quiet_libraries() -> None:
         for handler in list(logger.handlers):
             logger.removeHandler(handler)
         logger.propagate = True
-        logger.setLevel(logging.WARNING)
-    transformers.utils.logging.disable_progress_bar()
-    datasets.disable_progress_bars()
+        logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    if verbose:
+        logging.getLogger("mosaic_exp").setLevel(logging.DEBUG)
+        transformers.utils.logging.set_verbosity_info()
+        return
     warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
     warnings.filterwarnings("ignore", message=".*defined a `validation_step` but have no `val_dataloader`.*")
     # Short runs log at their last step anyway; the advice to lower log_every_n_steps is noise.
@@ -60,7 +62,7 @@ def run_task(cfg: DictConfig) -> Any:
     if previous is not None:
         log.info("%s already holds the results of this config: skipped (force=true reruns it)", cfg.paths.output_dir)
         return previous
-    quiet_libraries()
+    quiet_libraries(cfg.verbose)
     task = get_method(cfg.task._target_)
     # A rerun of a failed job appends to the same log: say where this attempt begins.
     log.info("task %s: attempt started on %s (pid %d)", cfg.task.name, socket.gethostname(), os.getpid())

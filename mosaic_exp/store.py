@@ -32,9 +32,16 @@ MARKER = "COMPLETE.json"
 SPEC = "spec.json"
 
 
+def _spec_value(value: Any) -> Any:
+    try:
+        return jsonable(value)
+    except TypeError:
+        raise TypeError(f"cannot hash a {type(value).__name__} in a stage spec: {value!r}") from None
+
+
 def canonical_json(spec: Mapping[str, Any]) -> str:
     """The one serialization that keys are computed from."""
-    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=jsonable)
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=_spec_value)
 
 
 def spec_key(spec: Mapping[str, Any]) -> str:

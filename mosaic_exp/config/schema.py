@@ -78,6 +78,8 @@ class Config:
     analysis: AnalysisConfig = MISSING
     trainer: TrainerConfig = MISSING
     logger: Any = None
+    # Lightning callbacks of fine-tuning, by name (conf/callbacks/); each has a `_target_`.
+    callbacks: Any = None
 
     seed: int = 42
     lr: float = bounded(MISSING, gt=0)
@@ -94,7 +96,10 @@ class Config:
     save_model: bool = False
     # Rebuild every cached artifact this run touches instead of reusing it.
     force: bool = False
-    tags: list[str] = field(default_factory=list)
+    # Debug lines of ours and INFO lines of the libraries (Lightning, transformers).
+    verbose: bool = False
+    # Labels of the run in its results and loggers.
+    tags: list[str] = field(default_factory=lambda: ["dev"])
 
 
 def register_configs() -> None:

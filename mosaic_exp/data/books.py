@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from datasets import Dataset, DatasetDict
+from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
 
 from mosaic_exp.errors import UserError
 
@@ -58,3 +61,19 @@ def unique_ids(books: Iterable[Book], source: str) -> None:
         if book.book_id in seen:
             raise UserError(f"{source}: book id {book.book_id!r} appears twice")
         seen.add(book.book_id)
+
+
+def save_books(books: Dataset | DatasetDict, directory: Path) -> None:
+    """``save_to_disk`` without its progress bar.
+
+    Our splits are saved in milliseconds, so their bars would only be noise in
+    every run's log; the bars stay on for everything else (downloads of models
+    and datasets), which is why they are switched off only around the save.
+    """
+    quiet = are_progress_bars_disabled()
+    disable_progress_bars()
+    try:
+        books.save_to_disk(str(directory))
+    finally:
+        if not quiet:
+            enable_progress_bars()

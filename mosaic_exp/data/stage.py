@@ -10,7 +10,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from mosaic_exp.atomic import write_json_atomic
-from mosaic_exp.data.books import Book, unique_ids
+from mosaic_exp.data.books import Book, save_books, unique_ids
 from mosaic_exp.store import Artifact, ArtifactStore
 
 VERSION = 1
@@ -39,7 +39,7 @@ def build_corpus(corpus_cfg: DictConfig, store: ArtifactStore) -> Artifact:
         splits = source.load()
         unique_ids(splits.finetune + splits.pretrain, source=str(corpus_cfg._target_))
         books = DatasetDict({"finetune": _dataset(splits.finetune), "pretrain": _dataset(splits.pretrain)})
-        books.save_to_disk(str(directory / "books"))
+        save_books(books, directory / "books")
         digest = hashlib.sha256()
         for book in splits.finetune + splits.pretrain:
             digest.update(book.book_id.encode() + b"\0" + book.text.encode() + b"\0")

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from transformers import PreTrainedTokenizerBase
 
 from mosaic_exp.atomic import write_json_atomic
+from mosaic_exp.data.books import save_books
 from mosaic_exp.data.stage import load_books
 from mosaic_exp.inject.config import InjectConfig, InjectMode
 from mosaic_exp.inject.fidelity import measure_text_copies, measure_token_copies, summarize
@@ -115,7 +116,7 @@ def build_injected(
         place = _token_books if mode == "tokens" else _text_books
         columns, insertions = place(books, members, tokenizer, rng)
         features = TOKEN_FEATURES if mode == "tokens" else FEATURES
-        Dataset.from_dict(columns, features=features).save_to_disk(str(directory / "books"))
+        save_books(Dataset.from_dict(columns, features=features), directory / "books")
         summary = {"books": len(books), "books_with_canaries": len(members), "mode": mode, **summarize(insertions)}
         write_json_atomic(directory / MANIFEST, {"summary": summary, "insertions": [asdict(ins) for ins in insertions]})
 

@@ -55,3 +55,9 @@ class TrainingProgressBar(RichProgressBar):
             styled = f"[{self.theme.description}]{description}" if self.theme.description else description
             self.progress.update(self.train_progress_bar_id, description=styled)
             self.refresh()
+
+    def get_metrics(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, int | str | float | dict[str, float]]:
+        """The logged metrics without Lightning's ``v_num`` (the logger's version, not a measurement)."""
+        metrics = super().get_metrics(trainer, pl_module)
+        metrics.pop("v_num", None)
+        return metrics

@@ -9,6 +9,8 @@ from mosaic_exp.config.ranges import bounded
 
 @dataclass
 class TokenizerConfig:
+    """Size of the tiny world's byte-level BPE."""
+
     vocab_size: int = bounded(4096, gt=261, le=65535, hint="256 bytes and 5 special tokens, ids stored as uint16")
     min_frequency: int = bounded(2, ge=1)
 
@@ -27,6 +29,8 @@ class ArchConfig:
 
 @dataclass
 class PretrainConfig:
+    """Training budget of one tiny model."""
+
     max_steps: int = bounded(300, ge=1)
     batch_size: int = bounded(16, ge=1)
     lr: float = bounded(3e-3, gt=0)
@@ -45,6 +49,6 @@ class TinyWorldConfig:
     causal_lm: ArchConfig = field(default_factory=ArchConfig)
     mlm: ArchConfig = field(default_factory=lambda: ArchConfig(num_layers=2, context_length=128))
     causal_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
-    mlm_pretrain: PretrainConfig = field(default_factory=PretrainConfig)
+    mlm_pretrain: PretrainConfig = field(default_factory=lambda: PretrainConfig(max_steps=250, batch_size=32, lr=2e-3, warmup_steps=25))
     mlm_probability: float = bounded(0.15, gt=0, lt=1)
     progress_bar: bool = True
