@@ -9,8 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use rust_sa::format::Document;
-use rust_sa::token::Token;
 use rust_sa::scan::{Hit, Metric};
+use rust_sa::token::Token;
 
 /// Cuts `data` after a one-byte header: the header byte says where the
 /// first piece ends, as a fraction of the rest.
@@ -52,7 +52,12 @@ pub fn naive_count<T: Token>(tokens: &[T], docs: &[Document], q: &[T]) -> u64 {
         return 0;
     }
     docs.iter()
-        .map(|d| tokens[d.start..d.end].windows(q.len()).filter(|w| *w == q).count() as u64)
+        .map(|d| {
+            tokens[d.start..d.end]
+                .windows(q.len())
+                .filter(|w| *w == q)
+                .count() as u64
+        })
         .sum()
 }
 
@@ -80,7 +85,9 @@ fn levenshtein<T: Token>(a: &[T], b: &[T]) -> u32 {
     for (i, x) in a.iter().enumerate() {
         let mut cur = vec![i as u32 + 1; b.len() + 1];
         for (j, y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + u32::from(x != y)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + u32::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -90,7 +97,12 @@ fn levenshtein<T: Token>(a: &[T], b: &[T]) -> u32 {
 /// The scan by definition: per target and metric, every window within
 /// `max_distance`, then greedily the closest (earliest on ties) that
 /// overlaps no window kept before.
-pub fn naive_scan<T: Token>(tokens: &[T], docs: &[Document], targets: &[Vec<T>], max_distance: usize) -> Vec<Hit> {
+pub fn naive_scan<T: Token>(
+    tokens: &[T],
+    docs: &[Document],
+    targets: &[Vec<T>],
+    max_distance: usize,
+) -> Vec<Hit> {
     let len = targets[0].len();
     let mut out = Vec::new();
     for (t, target) in targets.iter().enumerate() {
@@ -112,7 +124,10 @@ pub fn naive_scan<T: Token>(tokens: &[T], docs: &[Document], targets: &[Vec<T>],
             all.sort();
             let mut kept: Vec<(usize, usize)> = Vec::new();
             for (dist, position, i, p) in all {
-                if kept.iter().all(|&(ki, kp)| ki != i || kp.abs_diff(p) >= len) {
+                if kept
+                    .iter()
+                    .all(|&(ki, kp)| ki != i || kp.abs_diff(p) >= len)
+                {
                     kept.push((i, p));
                     out.push(Hit {
                         target: t as u32,

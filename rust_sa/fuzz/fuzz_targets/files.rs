@@ -15,10 +15,10 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
+use rust_sa::fingerprint::Stamp;
 use rust_sa::format::{documents, offsets_from_bytes, tokens_from_bytes};
 use rust_sa::part::Part;
 use rust_sa::sa::{self, SaToken, SuffixArray};
-use rust_sa::fingerprint::Stamp;
 use rust_sa::{count, npy};
 
 fn u16_at(b: &[u8]) -> usize {
@@ -51,8 +51,17 @@ fn damage(good: &[u32], mode: u8, bytes: &[u8]) -> Vec<u32> {
     bad
 }
 
-fn check<T: SaToken>(dir: &std::path::Path, train_bytes: &[u8], size_bytes: &[u8], flags: u8, damage_bytes: &[u8]) {
-    let (Some(train), Some(size)) = (common::write(dir, "p.train", train_bytes), common::write(dir, "p.train.size", size_bytes)) else {
+fn check<T: SaToken>(
+    dir: &std::path::Path,
+    train_bytes: &[u8],
+    size_bytes: &[u8],
+    flags: u8,
+    damage_bytes: &[u8],
+) {
+    let (Some(train), Some(size)) = (
+        common::write(dir, "p.train", train_bytes),
+        common::write(dir, "p.train.size", size_bytes),
+    ) else {
         return;
     };
     let mapped = Part::<T>::open(&train, &size);
@@ -65,8 +74,15 @@ fn check<T: SaToken>(dir: &std::path::Path, train_bytes: &[u8], size_bytes: &[u8
         (m, r, x) => {
             // All three refuse, with the same complaint about the content
             // (the file-based readers may name the file in addition).
-            let (m, r, x) = (m.err().map(|e| e.to_string()), r.err().map(|e| e.to_string()), x.err().map(|e| e.to_string()));
-            assert!(m.is_some() && r.is_some() && x.is_some(), "readers disagree: {m:?} {r:?} {x:?}");
+            let (m, r, x) = (
+                m.err().map(|e| e.to_string()),
+                r.err().map(|e| e.to_string()),
+                x.err().map(|e| e.to_string()),
+            );
+            assert!(
+                m.is_some() && r.is_some() && x.is_some(),
+                "readers disagree: {m:?} {r:?} {x:?}"
+            );
             assert_eq!(m, r);
             return;
         }
@@ -85,15 +101,25 @@ fn check<T: SaToken>(dir: &std::path::Path, train_bytes: &[u8], size_bytes: &[u8
         let body = &tokens[d.start..d.end];
         for len in 1..=body.len().min(3) {
             let q = &body[body.len() - len..];
-            assert_eq!(count::count(&tokens, opened.body(), q), common::naive_count(&tokens, &docs, q));
+            assert_eq!(
+                count::count(&tokens, opened.body(), q),
+                common::naive_count(&tokens, &docs, q)
+            );
         }
     }
     let map = npy::NpyMap::open(&out).expect("readable");
     let good: Vec<u32> = map.data::<u32>().expect("uint32").to_vec();
-    assert!(map.note.as_deref().and_then(Stamp::parse).is_some(), "make stamps its array");
+    assert!(
+        map.note.as_deref().and_then(Stamp::parse).is_some(),
+        "make stamps its array"
+    );
     let bad = damage(&good, (flags >> 1) & 3, damage_bytes);
     let damaged = dir.join("bad.sa.npy");
-    let note = if flags & 8 != 0 { map.note.as_deref() } else { None };
+    let note = if flags & 8 != 0 {
+        map.note.as_deref()
+    } else {
+        None
+    };
     npy::write_with_note(&damaged, &[bad.len()], &bad, note).expect("writable");
     match SuffixArray::open(&damaged, &mapped) {
         Ok(_) => assert_eq!(bad, good, "a damaged array was accepted"),

@@ -21,8 +21,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(v.len(), n);
     }
     for rows in [
-        rust_sa::queries::read_queries::<u16>(&path).map(|q| q.into_iter().map(|r| r.len()).collect::<Vec<_>>()),
-        rust_sa::queries::read_queries::<u32>(&path).map(|q| q.into_iter().map(|r| r.len()).collect::<Vec<_>>()),
+        rust_sa::queries::read_queries::<u16>(&path)
+            .map(|q| q.into_iter().map(|r| r.len()).collect::<Vec<_>>()),
+        rust_sa::queries::read_queries::<u32>(&path)
+            .map(|q| q.into_iter().map(|r| r.len()).collect::<Vec<_>>()),
     ]
     .into_iter()
     .flatten()

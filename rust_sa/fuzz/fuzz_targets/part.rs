@@ -16,7 +16,8 @@ use rust_sa::part::Part;
 use rust_sa::{check, count, sa, scan, selfsim};
 
 fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {
-    let (Ok(tokens), Ok(offsets)) = (tokens_from_bytes::<T>(train), offsets_from_bytes(size)) else {
+    let (Ok(tokens), Ok(offsets)) = (tokens_from_bytes::<T>(train), offsets_from_bytes(size))
+    else {
         return;
     };
     let Ok(docs) = documents(&tokens, &offsets) else {
@@ -24,7 +25,9 @@ fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {
     };
     for d in &docs {
         assert!(d.start <= d.end && d.end <= tokens.len());
-        assert!(tokens[d.start..d.end].iter().all(|t| t.get() <= T::MAX_TOKEN));
+        assert!(tokens[d.start..d.end]
+            .iter()
+            .all(|t| t.get() <= T::MAX_TOKEN));
     }
     let Ok(part) = Part::from_tokens(tokens.clone(), &offsets) else {
         panic!("documents() accepted what Part::from_tokens rejects");
@@ -64,7 +67,11 @@ fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {
             at += k as usize;
         }
         got.sort();
-        assert_eq!(got, common::naive_repeats(&tokens, &docs, length), "repeats of {length}");
+        assert_eq!(
+            got,
+            common::naive_repeats(&tokens, &docs, length),
+            "repeats of {length}"
+        );
     }
     // Scan for two windows of the first body that has them (one and the
     // same length), within a distance the knob picks.
@@ -75,8 +82,12 @@ fn check<T: sa::SaToken>(train: &[u8], size: &[u8], knob: u8) {
     let body = &tokens[d.start..d.end];
     let targets = vec![body[..len].to_vec(), body[body.len() - len..].to_vec()];
     let max_distance = (knob & 0x0F) as usize % (len + 2);
-    let got = scan::scan(&tokens, &docs, targets.clone(), max_distance, &|_| {}).expect("valid targets");
-    assert_eq!(got, common::naive_scan(&tokens, &docs, &targets, max_distance));
+    let got =
+        scan::scan(&tokens, &docs, targets.clone(), max_distance, &|_| {}).expect("valid targets");
+    assert_eq!(
+        got,
+        common::naive_scan(&tokens, &docs, &targets, max_distance)
+    );
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -14,15 +14,21 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
+use rust_sa::count;
 use rust_sa::error::FormatError;
 use rust_sa::layout::build_part;
 use rust_sa::part::Part;
 use rust_sa::queries::{check_queries, read_queries};
 use rust_sa::sa::{self, SaToken};
 use rust_sa::scan::{self, ScanError};
-use rust_sa::count;
 
-fn check<T: SaToken>(dir: &std::path::Path, bodies: &[u8], file: &[u8], max_distance: usize, alphabet: &[u32]) {
+fn check<T: SaToken>(
+    dir: &std::path::Path,
+    bodies: &[u8],
+    file: &[u8],
+    max_distance: usize,
+    alphabet: &[u32],
+) {
     let Some(path) = common::write(dir, "targets.npy", file) else {
         return;
     };
@@ -34,7 +40,9 @@ fn check<T: SaToken>(dir: &std::path::Path, bodies: &[u8], file: &[u8], max_dist
     let tokens_read: usize = rows.iter().map(Vec::len).sum();
     assert!(tokens_read <= file.len() && rows.len() <= file.len());
     if file.starts_with(b"\x93NUMPY") {
-        assert!(rows.iter().all(|r| !r.is_empty() && r.len() == rows[0].len()));
+        assert!(rows
+            .iter()
+            .all(|r| !r.is_empty() && r.len() == rows[0].len()));
     }
     let docs = common::bodies::<T>(bodies, alphabet);
     let (tokens, offsets) = build_part(&docs);
@@ -47,10 +55,17 @@ fn check<T: SaToken>(dir: &std::path::Path, bodies: &[u8], file: &[u8], max_dist
     if small {
         let got = scan::scan(&tokens, &docs, rows.clone(), max_distance, &|_| {});
         match got {
-            Ok(hits) => assert_eq!(hits, common::naive_scan(&tokens, &docs, &rows, max_distance)),
+            Ok(hits) => assert_eq!(
+                hits,
+                common::naive_scan(&tokens, &docs, &rows, max_distance)
+            ),
             Err(ScanError::NoTargets) => assert!(rows.is_empty()),
-            Err(ScanError::UnequalLengths { index, .. }) => assert_ne!(rows[index].len(), rows[0].len()),
-            Err(ScanError::Format(FormatError::EmptyQuery { index })) => assert!(rows[index].is_empty()),
+            Err(ScanError::UnequalLengths { index, .. }) => {
+                assert_ne!(rows[index].len(), rows[0].len())
+            }
+            Err(ScanError::Format(FormatError::EmptyQuery { index })) => {
+                assert!(rows[index].is_empty())
+            }
             Err(ScanError::Format(FormatError::TokenTooLarge { .. })) => {
                 assert!(rows.iter().flatten().any(|t| t.get() > T::MAX_TOKEN))
             }
@@ -69,7 +84,9 @@ fn check<T: SaToken>(dir: &std::path::Path, bodies: &[u8], file: &[u8], max_dist
         }
         Err(FormatError::EmptyQuery { index }) => assert!(rows[index].is_empty()),
         Err(FormatError::QueryTooLong { index, .. }) => assert!(rows[index].len() > tokens.len()),
-        Err(FormatError::TokenTooLarge { .. }) => assert!(rows.iter().flatten().any(|t| t.get() > T::MAX_TOKEN)),
+        Err(FormatError::TokenTooLarge { .. }) => {
+            assert!(rows.iter().flatten().any(|t| t.get() > T::MAX_TOKEN))
+        }
         Err(e) => panic!("unexpected query error: {e}"),
     }
 }
@@ -86,8 +103,20 @@ fuzz_target!(|data: &[u8]| {
     };
     let max_distance = (flags as usize >> 2) % 8;
     if flags & 1 == 0 {
-        check::<u16>(dir.path(), bodies, file, max_distance, &[0, 1, 2, 3, 4, 5, 300, 0xFFFE]);
+        check::<u16>(
+            dir.path(),
+            bodies,
+            file,
+            max_distance,
+            &[0, 1, 2, 3, 4, 5, 300, 0xFFFE],
+        );
     } else {
-        check::<u32>(dir.path(), bodies, file, max_distance, &[0, 1, 2, 3, 70_000, 0x4000_0000, 0x7FFF_FFFE, 0x7FFF_FFFF]);
+        check::<u32>(
+            dir.path(),
+            bodies,
+            file,
+            max_distance,
+            &[0, 1, 2, 3, 70_000, 0x4000_0000, 0x7FFF_FFFE, 0x7FFF_FFFF],
+        );
     }
 });
