@@ -38,6 +38,7 @@ GROUPS = {
     "callbacks": "Lightning callbacks of a fine-tuning run",
     "logger": "where metrics go",
     "mia": "the membership-inference attacks and their schedule",
+    "mia/dataset": "a labelled dataset task=mia scores instead of the canaries",
     "analysis": "which runs task=analyze reads",
     "neardup": "the near-duplicate study",
     "neardup/corpus": "the near-duplicate study's corpus",

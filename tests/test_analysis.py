@@ -130,3 +130,25 @@ def test_task_analyze_writes_tables(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "auc.csv").is_file()
     with pytest.raises(ValueError, match="nothing to analyze"):
         analyze(compose_config(["task=analyze", f"paths.output_dir={tmp_path / 'o2'}"], root=tmp_path))
+
+
+def test_a_single_run_carries_its_bootstrap_interval(tmp_path: Path) -> None:
+    """One seed has no spread over seeds: its row and its error bars show the run's own 95% bootstrap CI."""
+    from mosaic_exp.analysis.curves import exact_curves
+    from mosaic_exp.analysis.figures import _errors
+
+    for nu, auc in EXACT.items():
+        run = tmp_path / "one" / f"exact_{nu}"
+        run.mkdir(parents=True)
+        attacks = {"ratio": {"auc": auc, "auc_ci_low": auc - 0.04, "auc_ci_high": auc + 0.02}}
+        (run / "results.json").write_text(
+            json.dumps({"model": "m", "seed": 1, "perturbation": {"name": "exact", "nrep": nu}, "attacks": attacks})
+        )
+    rows = auc_table(run_records([tmp_path / "one"]))
+    assert all(r["auc_ci_low"] == pytest.approx(EXACT[int(r["setting"])] - 0.04) for r in rows)
+    assert all(r["auc_ci_high"] == pytest.approx(EXACT[int(r["setting"])] + 0.02) for r in rows)
+    low, high = _errors(exact_curves(rows)["m"].observed)
+    assert low == pytest.approx([0.04] * len(EXACT)) and high == pytest.approx([0.02] * len(EXACT))
+    # Two seeds: the spread over seeds, no single run's interval.
+    _sweep(tmp_path / "two")
+    assert all(r["auc_ci_low"] is None and r["auc_ci_high"] is None for r in auc_table(run_records([tmp_path / "two"])))

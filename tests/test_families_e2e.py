@@ -106,6 +106,8 @@ def test_whole_experiment_across_families(setting: str, families: dict[str, Path
             "canaries.max_jaccard=0.5",
             "mia.every_n_steps=20",
             "mia.batch_size=4",
+            # ReCaLL's shots are held out of its evaluation: 2 of each class leave 4 of 6 to score.
+            "mia.recall_shots=2",
             "train.val_max_rows=4",
             "trainer.enable_progress_bar=false",
             "save_model=true",
@@ -142,12 +144,14 @@ def test_whole_experiment_across_families(setting: str, families: dict[str, Path
     assert set(results["attacks"]) == set(ATTACKS)
     rows = [json.loads(line) for line in (out / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 2 * N_CANARIES
+    assert [sum(r[a] is None for r in rows) for a in ATTACKS] == [4 if a in ("recall", "con_recall") else 0 for a in ATTACKS]
     tuned = AutoModelForCausalLM.from_pretrained(out / "model").eval()
     ref_model = AutoModelForCausalLM.from_pretrained(reference).eval()
     ref_tok = AutoTokenizer.from_pretrained(reference)
     for row in rows:
         canary = (members if row["member"] else non_members)[row["canary"]]
-        assert all(torch.isfinite(torch.tensor(row[a])) for a in ATTACKS)
+        # ReCaLL's held-out shots are the only canaries an attack leaves unscored (None).
+        assert all(torch.isfinite(torch.tensor(row[a])) for a in ATTACKS if row[a] is not None)
         # Ratio: the reference reads the canary's words in its own tokenization, without BOS (as the authors scored).
         ref_ids = ref_tok(canary.text.lstrip(), add_special_tokens=False)["input_ids"]
         assert row["loss"] - row["ratio"] == pytest.approx(_mean_logprob(ref_model, ref_ids), abs=1e-4)

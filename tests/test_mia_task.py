@@ -12,6 +12,8 @@ from mosaic_exp.mia.attacks import ATTACKS
 from mosaic_exp.mia.tables import attack_table, extraction_table, table_text
 from mosaic_exp.tasks.mia import mia
 
+METRIC_FIELDS = {"auc", "auc_std", "auc_ci_low", "auc_ci_high", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr"}
+
 
 def test_mia_attacks_the_configured_model_by_default(smoke_root: Path, tmp_path: Path) -> None:
     cfg = compose_config(["experiment=smoke", "task=mia", f"paths.output_dir={tmp_path}"], root=smoke_root)
@@ -19,6 +21,9 @@ def test_mia_attacks_the_configured_model_by_default(smoke_root: Path, tmp_path:
     assert results["model_path"] == "tiny://causal_lm"
     assert set(results["attacks"]) == set(ATTACKS) and "extraction" not in results
     assert json.loads((tmp_path / "results.json").read_text())["attacks"] == results["attacks"]
+    for metrics in results["attacks"].values():
+        assert set(metrics) == METRIC_FIELDS
+        assert metrics["auc_ci_low"] <= metrics["auc_ci_high"] and metrics["auc_std"] >= 0
     rows = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == cfg.canaries.n_members + cfg.canaries.n_non_members
 
@@ -37,14 +42,17 @@ def test_extraction_longer_than_the_canaries_is_refused(smoke_root: Path, tmp_pa
 
 
 def test_tables_keep_their_fixed_width_layout() -> None:
+    interval = {"auc_std": 0.03, "auc_ci_low": 0.512, "auc_ci_high": 0.6449}
     summary = {
-        "loss": {"auc": 0.578, "tpr@1%fpr": 0.0, "tpr@10%fpr": 0.0},
-        "min_k_plus": {"auc": 0.656, "tpr@1%fpr": 0.125, "tpr@10%fpr": 1.0},
+        "loss": {"auc": 0.578, **interval, "tpr@0.1%fpr": 0.0, "tpr@1%fpr": 0.0, "tpr@10%fpr": 0.0},
+        # mia.bootstrap=0: no interval, an empty CI cell.
+        "min_k_plus": {"auc": 0.656, "auc_std": None, "auc_ci_low": None, "auc_ci_high": None}
+        | {"tpr@0.1%fpr": 0.1, "tpr@1%fpr": 0.125, "tpr@10%fpr": 1.0},
     }
     assert table_text(attack_table(summary)).splitlines() == [
-        "attack          AUC  TPR@1%FPR  TPR@10%FPR",
-        "loss          0.578      0.000       0.000",
-        "min_k_plus    0.656      0.125       1.000",
+        "attack          AUC       95% CI  TPR@0.1%FPR  TPR@1%FPR  TPR@10%FPR",
+        "loss          0.578 [0.51, 0.64]        0.000      0.000       0.000",
+        "min_k_plus    0.656                     0.100      0.125       1.000",
     ]
     means = {"members": {"bleu": 0.5, "edit_similarity": 0.25}, "non_members": {"bleu": 0.0, "edit_similarity": 1.0}}
     assert table_text(extraction_table(means)).splitlines() == [
@@ -59,4 +67,4 @@ def test_mia_prints_the_attack_table(smoke_root: Path, tmp_path: Path, capsys: p
     results = mia(cfg)
     printed = capsys.readouterr().out
     assert table_text(attack_table(results["attacks"])) in printed
-    assert printed.count("attack          AUC  TPR@1%FPR  TPR@10%FPR") == 1
+    assert printed.count("attack          AUC       95% CI  TPR@0.1%FPR  TPR@1%FPR  TPR@10%FPR") == 1

@@ -49,7 +49,7 @@ def test_train_writes_results_and_scores(run: tuple[dict, Path]) -> None:
     assert saved["train"]["processes"] == 1
     assert set(saved["attacks"]) == set(ATTACKS)
     for metrics in saved["attacks"].values():
-        assert set(metrics) == {"auc", "tpr@1%fpr", "tpr@10%fpr"}
+        assert set(metrics) == {"auc", "auc_std", "auc_ci_low", "auc_ci_high", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr"}
         assert all(0.0 <= v <= 1.0 for v in metrics.values())
     history = saved["mia_history"]
     assert history[0]["step"] == 0 and history[-1]["step"] == saved["train"]["steps"] > 0

@@ -26,6 +26,8 @@ class Series:
     mean: list[float]
     std: list[float]
     seeds: list[int]
+    # Per value measured by one run: its 95% bootstrap interval of the AUC (None elsewhere).
+    ci: list[tuple[float, float] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,18 @@ def series(rows: Iterable[dict], value: str) -> dict[tuple[str, str], Series]:
             group[f"{value}_mean"].tolist(),
             group[f"{value}_std"].tolist(),
             group["seeds"].tolist(),
+            _intervals(group, value),
         )
         for (model, family), group in frame.groupby(["model", "family"], sort=True, dropna=False)
     }
+
+
+def _intervals(group: pd.DataFrame, value: str) -> list[tuple[float, float] | None] | None:
+    """The rows' bootstrap intervals of ``value`` where the table has them (``auc_table`` rows)."""
+    low, high = f"{value}_ci_low", f"{value}_ci_high"
+    if low not in group:
+        return None
+    return [None if pd.isna(lo) or pd.isna(hi) else (float(lo), float(hi)) for lo, hi in zip(group[low], group[high])]
 
 
 def exact_curves(auc_rows: Iterable[dict]) -> dict[str, ExactCurve]:

@@ -68,12 +68,19 @@ def _integer_ticks(axis: Axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _errors(s: Series) -> list[float] | None:
-    return s.std if max(s.seeds) > 1 else None
+def _errors(s: Series) -> list[float] | list[list[float]] | None:
+    """Error bars: the std over seeds; for single runs, their 95% bootstrap intervals of the AUC."""
+    if max(s.seeds) > 1:
+        return s.std
+    if s.ci and all(ci is not None for ci in s.ci):
+        return [[m - ci[0] for m, ci in zip(s.mean, s.ci)], [ci[1] - m for m, ci in zip(s.mean, s.ci)]]
+    return None
 
 
 def _seeds_note(s: Series) -> str:
     low, high = min(s.seeds), max(s.seeds)
+    if high == 1 and s.ci and all(ci is not None for ci in s.ci):
+        return "1 seed, 95% bootstrap CI"
     return f"{low} seed{'s' * (high > 1)}" if low == high else f"{low}–{high} seeds"
 
 

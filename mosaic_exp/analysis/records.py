@@ -45,6 +45,8 @@ class AUCRecord:
     # The perturbation (exact, replace, insert, ...) and the settings that make up `family`.
     kind: str = ""
     params: tuple[tuple[str, Scalar], ...] = ()
+    # The run's 95% bootstrap interval of the AUC (results.json auc_ci_low/high); None when not measured.
+    ci: tuple[float, float] | None = None
 
     def param(self, name: str) -> Scalar | None:
         """A family setting (e.g. ``every`` of an insertion sweep); None when the family lacks it."""
@@ -88,8 +90,10 @@ def run_records(directories: Iterable[str | Path]) -> list[AUCRecord]:
             kind, params = family_params(results["perturbation"])
             family, setting = family_of(results["perturbation"])
             for attack, metrics in results["attacks"].items():
+                low, high = metrics.get("auc_ci_low"), metrics.get("auc_ci_high")
+                ci = None if low is None or high is None else (low, high)
                 records.append(
-                    AUCRecord(str(results["model"]), family, setting, str(results["seed"]), attack, metrics["auc"], kind, params)
+                    AUCRecord(str(results["model"]), family, setting, str(results["seed"]), attack, metrics["auc"], kind, params, ci)
                 )
     return records
 

@@ -29,9 +29,20 @@ class NoExactSweep(UserError):
 
 
 def auc_table(records: Iterable[AUCRecord]) -> list[dict]:
-    """Mean ± population std of the AUC over seeds per (model, family, setting, attack)."""
+    """Mean ± population std of the AUC over seeds per (model, family, setting, attack).
+
+    A setting measured by one run has no spread over seeds; its row carries that
+    run's 95% bootstrap interval instead (``auc_ci_low``, ``auc_ci_high``; None
+    for several seeds, or a run that has none).
+    """
+    records = list(records)
     frame = pd.DataFrame([(r.model, r.family, r.setting, r.attack, r.auc) for r in records], columns=[*_GROUP, "auc"])
-    return _over_seeds(frame, "auc")
+    rows = _over_seeds(frame, "auc")
+    intervals = {(r.model, r.family, r.setting, r.attack): r.ci for r in records}
+    for row in rows:
+        ci = intervals[tuple(row[k] for k in _GROUP)] if row["seeds"] == 1 else None
+        row["auc_ci_low"], row["auc_ci_high"] = ci if ci is not None else (None, None)
+    return rows
 
 
 def rho_table(records: Iterable[AUCRecord], attack: str = "ratio") -> list[dict]:

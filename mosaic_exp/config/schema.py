@@ -22,6 +22,7 @@ from mosaic_exp.config.ranges import bounded
 from mosaic_exp.data.config import GutenbergCorpusConfig, SyntheticCorpusConfig, TextDirCorpusConfig
 from mosaic_exp.inject.config import InjectConfig
 from mosaic_exp.mia.config import MIAConfig
+from mosaic_exp.mia.dataset_config import HFDatasetConfig, JsonlDatasetConfig, MimirDatasetConfig, WikiMIADatasetConfig
 from mosaic_exp.models.config import LMConfig
 from mosaic_exp.neardup.config import NeardupConfig, PlantedNeardupCorpusConfig, SlimPajamaNeardupCorpusConfig
 from mosaic_exp.perturb.config import (
@@ -125,5 +126,9 @@ def register_configs() -> None:
         ("logger", "wandb", WandbLoggerConfig),
         ("neardup/corpus", "planted", PlantedNeardupCorpusConfig),
         ("neardup/corpus", "slimpajama", SlimPajamaNeardupCorpusConfig),
+        ("mia/dataset", "jsonl", JsonlDatasetConfig),
+        ("mia/dataset", "hf_dataset", HFDatasetConfig),
+        ("mia/dataset", "wikimia", WikiMIADatasetConfig),
+        ("mia/dataset", "mimir", MimirDatasetConfig),
     ]:
         cs.store(group=f"schema/{group}", name=name, node=node)

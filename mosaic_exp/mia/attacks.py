@@ -7,7 +7,15 @@
               characters (as the authors' code), the compressed length in bytes;
 - min_k:      mean of the k lowest token log-probabilities (k tokens, or a fraction);
 - min_k_plus: mean of the k lowest (log p − μ) / σ, with μ, σ² the mean and variance
-              of log p under the model's own next-token distribution (Min-K%++).
+              of log p under the model's own next-token distribution (Min-K%++);
+- surp:       mean log p of the tokens that surprise a confident model (:mod:`.surp`);
+- dc_pdd:     mean of min(p · (−log f), a) over first occurrences, f a token's frequency in
+              a reference corpus (:mod:`.dc_pdd`);
+- bag_of_words: the blind baseline, out-of-fold P(member) of a classifier on the texts' word
+              n-grams alone, no model (:mod:`.bag_of_words`); near 0.5 unless the groups differ.
+
+The attacks beyond the paper live in their own modules; :func:`mosaic_exp.mia.evaluate.score_canaries`
+calls them.
 """
 
 from __future__ import annotations
@@ -17,7 +25,11 @@ import zlib
 
 from mosaic_exp.mia.forward import TokenScores
 
-ATTACKS = ("loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus")
+ATTACKS = (
+    *("loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus", "surp", "dc_pdd", "bag_of_words"),
+    # Attacks with passes of their own (mosaic_exp.mia.extra).
+    *("neighborhood", "pac", "recall", "con_recall", "samia", "gradnorm"),
+)
 
 
 def _k(n: int, k: float) -> int:
@@ -67,7 +79,7 @@ def all_scores(
     lowered: TokenScores | None = None,
     k: float = 20,
 ) -> dict[str, float]:
-    """Every attack whose inputs are available for one sequence."""
+    """Every attack of the paper whose inputs are available for one sequence (the others: ``score_canaries``)."""
     scores = {"loss": loss(target), "zlib": zlib_score(target, text), "min_k": min_k(target, k)}
     if target.mean.numel():
         scores["min_k_plus"] = min_k_plus(target, k)

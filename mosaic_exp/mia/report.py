@@ -7,15 +7,20 @@ and for the end of ``task=train``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from mosaic_exp.atomic import atomic_path, write_json_atomic
 from mosaic_exp.canaries.sample import Canary
 from mosaic_exp.errors import MissingInput, UserError
+from mosaic_exp.metrics.roc import roc_auc
+from mosaic_exp.mia.attacks import ATTACKS
+from mosaic_exp.mia.bag_of_words import SUSPECT_AUC
 from mosaic_exp.mia.config import MIAConfig
 from mosaic_exp.mia.evaluate import score_canaries
 from mosaic_exp.mia.extraction import check_lengths, extract, mean_by_group
@@ -27,6 +32,8 @@ from mosaic_exp.models.ref import ModelRef
 PROVENANCE = "mosaic_training.json"
 SCORES = "scores.jsonl"
 RESULTS = "results.json"
+
+log = logging.getLogger(__name__)
 
 
 def saved_model(target: ModelRef, model_path: str | None) -> ModelRef:
@@ -71,12 +78,23 @@ def score_all(
     non_members: Sequence[Canary],
     reference: ModelRef,
     settings: MIAConfig,
+    token_counts: np.ndarray | None = None,
+    mlm: ModelRef | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per canary (members first) with every attack's score; the target and the reference run on the inference device."""
+    """One row per canary (members first) with every attack's score; the models run on the inference device.
+
+    ``token_counts`` (the reference corpus's, :mod:`mosaic_exp.mia.dc_pdd`) enables dc_pdd, and
+    ``mlm`` (the masked LM) the neighbourhood attack; ``settings.attacks`` selects attacks.
+    """
+    check_attacks(settings.attacks)
     device = inference_device()
     model.to(device).eval()
     reference_model, reference_tokenizer = reference.load_causal()
-    return score_canaries(
+    mlm_model = mlm_tokenizer = None
+    if mlm is not None and (settings.attacks is None or "neighborhood" in settings.attacks):
+        mlm_model, mlm_tokenizer = mlm.load_masked()
+        mlm_model.to(device)
+    rows = score_canaries(
         model,
         tokenizer,
         members,
@@ -85,7 +103,40 @@ def score_all(
         reference_tokenizer,
         k=settings.k,
         batch_size=settings.batch_size,
+        surp_fraction=settings.surp_fraction,
+        surp_max_entropy=settings.surp_max_entropy,
+        token_counts=token_counts,
+        dc_pdd_a=settings.dc_pdd_a,
+        bag_of_words_folds=settings.bag_of_words_folds,
+        bag_of_words_seed=settings.bag_of_words_seed,
+        settings=settings,
+        mlm=mlm_model,
+        mlm_tokenizer=mlm_tokenizer,
     )
+    warn_if_distinguishable(rows)
+    return rows
+
+
+def check_attacks(attacks: Sequence[str] | None) -> None:
+    """Refuses ``mia.attacks`` names that are not attacks, naming the ones that are."""
+    unknown = sorted(set(attacks or ()) - set(ATTACKS))
+    if unknown:
+        raise UserError(f"mia.attacks: no attack named {', '.join(unknown)}; the attacks are {', '.join(ATTACKS)}")
+
+
+def warn_if_distinguishable(rows: Sequence[Mapping[str, Any]]) -> float | None:
+    """Logs a warning when the blind bag-of-words baseline tells members apart (AUC > 0.6); returns its AUC."""
+    if not rows or "bag_of_words" not in rows[0]:
+        return None
+    auc = roc_auc([r["bag_of_words"] for r in rows], [int(r["member"]) for r in rows])
+    if auc > SUSPECT_AUC:
+        log.warning(
+            "bag_of_words, a classifier on the texts alone, reaches AUC %.3f > %.1f: "
+            "members and non-members differ in distribution; every other AUC is suspect",
+            auc,
+            SUSPECT_AUC,
+        )
+    return auc
 
 
 def run_extraction(

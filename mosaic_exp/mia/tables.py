@@ -1,37 +1,58 @@
-"""The tables a membership-inference run prints: AUC and TPR@FPR per attack, extraction per group.
+"""The tables a membership-inference run prints: AUC, its 95% CI and TPR@FPR per attack, extraction per group.
 
-They are ``rich`` tables without borders whose columns keep the fixed widths
-of the plain-text tables they replace, so logs and anything that reads the
-printed text (the DDP test counts the header line) see the same lines.
+They are ``rich`` tables without borders whose columns have fixed widths,
+as the plain-text tables they replace, so logs and anything that reads the
+printed text (the DDP test counts the header line) see stable lines. The
+bootstrap interval has its own column next to the AUC (``[low, high]``,
+two decimals: a CI is not known to the third), empty without a bootstrap.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-# (header, key in the summary, width): the widths of the former f-string tables.
-ATTACK_COLUMNS = (("AUC", "auc", 6), ("TPR@1%FPR", "tpr@1%fpr", 10), ("TPR@10%FPR", "tpr@10%fpr", 11))
-EXTRACTION_COLUMNS = (("BLEU", "bleu", 6), ("edit sim.", "edit_similarity", 10))
+Cell = Callable[[Mapping[str, Any]], str]
+
+
+def _value(key: str) -> Cell:
+    return lambda metrics: f"{metrics[key]:.3f}"
+
+
+def _interval(metrics: Mapping[str, Any]) -> str:
+    low, high = metrics.get("auc_ci_low"), metrics.get("auc_ci_high")
+    return "" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
+
+
+# (header, cell of a row's metrics, width).
+ATTACK_COLUMNS: tuple[tuple[str, Cell, int], ...] = (
+    ("AUC", _value("auc"), 6),
+    ("95% CI", _interval, 12),
+    ("TPR@0.1%FPR", _value("tpr@0.1%fpr"), 12),
+    ("TPR@1%FPR", _value("tpr@1%fpr"), 10),
+    ("TPR@10%FPR", _value("tpr@10%fpr"), 11),
+)
+EXTRACTION_COLUMNS: tuple[tuple[str, Cell, int], ...] = (("BLEU", _value("bleu"), 6), ("edit sim.", _value("edit_similarity"), 10))
 NAME_WIDTH = 12
 
 
-def _table(first: str, columns: tuple[tuple[str, str, int], ...], rows: Mapping[str, Mapping[str, float]]) -> Table:
+def _table(first: str, columns: tuple[tuple[str, Cell, int], ...], rows: Mapping[str, Mapping[str, Any]]) -> Table:
     # One space between columns, none at the edges: the layout of "{name:<12} {value:>6.3f} ...".
     table = Table(box=None, show_edge=False, pad_edge=False, padding=(0, 0, 0, 1), header_style="bold")
     table.add_column(first, min_width=NAME_WIDTH, no_wrap=True)
     for header, _, width in columns:
         table.add_column(header, justify="right", min_width=width, no_wrap=True)
     for name, metrics in rows.items():
-        table.add_row(name, *(f"{metrics[key]:.3f}" for _, key, _ in columns))
+        table.add_row(name, *(cell(metrics) for _, cell, _ in columns))
     return table
 
 
-def attack_table(summary: Mapping[str, Mapping[str, float]]) -> Table:
-    """AUC and TPR at 1% / 10% FPR, one row per attack."""
+def attack_table(summary: Mapping[str, Mapping[str, Any]]) -> Table:
+    """AUC, its bootstrap 95% CI and TPR at 0.1% / 1% / 10% FPR, one row per attack."""
     return _table("attack", ATTACK_COLUMNS, summary)
 
 

@@ -249,7 +249,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         if cfg.save_model:
             _save(cfg, model, tokenizer, artifacts)
         sections = {**_sections(trainer, callbacks, tokens, seconds, rows), "injection": injection}
-        results = membership_report(cfg, model, tokenizer, members, non_members, artifacts, sections, reference=models.reference)
+        results = membership_report(
+            cfg, model, tokenizer, members, non_members, artifacts, sections, reference=models.reference, mlm=models.mlm
+        )
         log_results(trainer.loggers, results["attacks"], results["mia_history"], Path(cfg.paths.output_dir))
         return results
     finally:

@@ -16,7 +16,7 @@ from lightning.pytorch.loggers import Logger, WandbLogger
 from mosaic_exp.atomic import atomic_path
 
 FIGURE = "mia_auc.png"
-TABLE_COLUMNS = ("attack", "auc", "tpr@1%fpr", "tpr@10%fpr")
+TABLE_COLUMNS = ("attack", "auc", "auc_std", "auc_ci_low", "auc_ci_high", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr")
 
 
 def auc_figure(history: Sequence[Mapping[str, float]], path: Path) -> Path:
