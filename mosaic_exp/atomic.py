@@ -9,6 +9,7 @@ leaves at most a temporary file, which the artifact store removes later.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import uuid
@@ -49,3 +50,14 @@ def jsonable(value: Any) -> Any:
 def write_json_atomic(path: str | Path, payload: Any) -> None:
     """Writes ``payload`` as indented, key-sorted JSON to ``path`` atomically."""
     write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=jsonable) + "\n")
+
+
+def write_csv_atomic(path: str | Path, rows: list[dict]) -> None:
+    """Writes rows (dicts with the same keys; the first row's keys are the header) as CSV atomically.
+
+    No rows give a file with the one-column header ``empty``, so a reader still finds a valid CSV.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)

@@ -12,6 +12,7 @@ from mosaic_exp.canaries.sample import Canary
 from mosaic_exp.metrics.roc import roc_summary
 from mosaic_exp.mia.attacks import ATTACKS, all_scores
 from mosaic_exp.mia.bag_of_words import bag_of_words
+from mosaic_exp.mia.config import MIAConfig
 from mosaic_exp.mia.dc_pdd import dc_pdd, smoothed_frequencies
 from mosaic_exp.mia.extra import extra_scores
 from mosaic_exp.mia.forward import token_scores
@@ -32,13 +33,8 @@ def score_canaries(
     reference_tokenizer: PreTrainedTokenizerBase | None = None,
     k: float = 20,
     batch_size: int = 32,
-    surp_fraction: float = 0.4,
-    surp_max_entropy: float = 2.0,
     token_counts: np.ndarray | None = None,
-    dc_pdd_a: float = 0.01,
-    bag_of_words_folds: int = 5,
-    bag_of_words_seed: int = 0,
-    settings: Any = None,
+    settings: MIAConfig | None = None,
     mlm: PreTrainedModel | None = None,
     mlm_tokenizer: PreTrainedTokenizerBase | None = None,
 ) -> list[dict[str, Any]]:
@@ -50,17 +46,29 @@ def score_canaries(
     needs ``token_counts``, the reference corpus's counts per token id of
     the target's vocabulary (:func:`~mosaic_exp.mia.dc_pdd.build_token_counts`).
     bag_of_words reads the texts and labels alone (out-of-fold, no model).
-    With ``settings`` (``mia``), the attacks that need passes of their own run
-    too (:mod:`mosaic_exp.mia.extra`), and ``settings.attacks`` selects which
-    attacks the rows keep (None: every attack whose inputs are available).
+    With ``settings`` (``mia``, whose ``k`` and ``batch_size`` then replace the
+    arguments), the attacks that need passes of their own run too
+    (:mod:`mosaic_exp.mia.extra`), and ``settings.attacks`` selects the attacks:
+    an unselected attack costs no pass (None: every attack whose inputs are
+    available). Without it, the shared-pass attacks run with their defaults.
     """
+    if settings is not None:
+        k, batch_size = settings.k, settings.batch_size
+    s = settings if settings is not None else MIAConfig()
+    attacks = None if s.attacks is None else set(s.attacks)
+
+    def wanted(name: str) -> bool:
+        return attacks is None or name in attacks
+
     canaries = list(members) + list(non_members)
     pad = target_tokenizer.pad_token_id or 0
     main = token_scores(target, [c.tokens for c in canaries], batch_size, moments=True, pad_id=pad, progress="MIA: target")
-    lowered_ids = _encode(target_tokenizer, [c.text.lower() for c in canaries])
-    lowered = token_scores(target, lowered_ids, batch_size, pad_id=pad, progress="MIA: target, lowercased")
+    lowered: list[Any] = [None] * len(canaries)
+    if wanted("lowercase"):
+        lowered_ids = _encode(target_tokenizer, [c.text.lower() for c in canaries])
+        lowered = token_scores(target, lowered_ids, batch_size, pad_id=pad, progress="MIA: target, lowercased")
     referenced: list[Any] = [None] * len(canaries)
-    if reference is not None and reference_tokenizer is not None:
+    if reference is not None and reference_tokenizer is not None and wanted("ratio"):
         ref_pad = reference_tokenizer.pad_token_id or 0
         # A canary's text starts with the space that separates it in a book; the reference reads the words
         # alone (a SentencePiece reference would score a lone "▁" piece for that space).
@@ -74,18 +82,17 @@ def score_canaries(
                 "canary": i if i < len(members) else i - len(members),
                 "member": i < len(members),
                 **all_scores(main[i], canary.text, reference=referenced[i], lowered=lowered[i], k=k),
-                "surp": surp(main[i], surp_fraction, surp_max_entropy),
+                "surp": surp(main[i], s.surp_fraction, s.surp_max_entropy),
             }
         )
         if frequencies is not None:
-            rows[-1]["dc_pdd"] = dc_pdd(main[i], canary.tokens, frequencies, dc_pdd_a)
-    if min(len(members), len(non_members)) >= 2:  # cross-validation needs two of each
-        blind = bag_of_words([c.text for c in canaries], [r["member"] for r in rows], bag_of_words_folds, bag_of_words_seed)
+            rows[-1]["dc_pdd"] = dc_pdd(main[i], canary.tokens, frequencies, s.dc_pdd_a)
+    if wanted("bag_of_words") and min(len(members), len(non_members)) >= 2:  # cross-validation needs two of each
+        blind = bag_of_words([c.text for c in canaries], [r["member"] for r in rows], s.bag_of_words_folds, s.bag_of_words_seed)
         for row, score in zip(rows, blind):
             row["bag_of_words"] = score
     if settings is None:
         return rows
-    attacks = None if settings.attacks is None else set(settings.attacks)
     flags = [r["member"] for r in rows]
     extra = extra_scores(target, target_tokenizer, [c.tokens for c in canaries], flags, main, settings, attacks, mlm, mlm_tokenizer)
     for name, scores in extra.items():

@@ -89,7 +89,10 @@ def score_all(
     check_attacks(settings.attacks)
     device = inference_device()
     model.to(device).eval()
-    reference_model, reference_tokenizer = reference.load_causal()
+    reference_model = reference_tokenizer = None
+    if settings.attacks is None or "ratio" in settings.attacks:
+        reference_model, reference_tokenizer = reference.load_causal()
+        reference_model.to(device)
     mlm_model = mlm_tokenizer = None
     if mlm is not None and (settings.attacks is None or "neighborhood" in settings.attacks):
         mlm_model, mlm_tokenizer = mlm.load_masked()
@@ -99,16 +102,9 @@ def score_all(
         tokenizer,
         members,
         non_members,
-        reference_model.to(device),
+        reference_model,
         reference_tokenizer,
-        k=settings.k,
-        batch_size=settings.batch_size,
-        surp_fraction=settings.surp_fraction,
-        surp_max_entropy=settings.surp_max_entropy,
         token_counts=token_counts,
-        dc_pdd_a=settings.dc_pdd_a,
-        bag_of_words_folds=settings.bag_of_words_folds,
-        bag_of_words_seed=settings.bag_of_words_seed,
         settings=settings,
         mlm=mlm_model,
         mlm_tokenizer=mlm_tokenizer,

@@ -9,7 +9,6 @@ half a file even outside the store (the analysis is copied to the run folder).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -83,11 +82,3 @@ def write_table(path: Path, table: pa.Table) -> None:
     """A Parquet file."""
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    """Rows of equal keys as CSV, the keys as header."""
-    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
-        writer.writeheader()
-        writer.writerows(rows)

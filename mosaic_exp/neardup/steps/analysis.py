@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mosaic_exp.atomic import write_json_atomic, write_text_atomic
+from mosaic_exp.atomic import write_csv_atomic, write_json_atomic, write_text_atomic
 from mosaic_exp.errors import UserError
 from mosaic_exp.neardup.artifacts import (
     COMPARE,
@@ -19,7 +19,6 @@ from mosaic_exp.neardup.artifacts import (
     TARGET_META,
     ArtifactKey,
     Stage,
-    write_csv,
     write_table,
 )
 from mosaic_exp.neardup.config import NeardupStep
@@ -76,14 +75,14 @@ class AnalysisStep(Step):
 
             cum = cumulative(hits, chosen, s.max_distance, scale)
             surv = ngram_survival(hits, chosen, list(s.ngram_sizes), scale)
-            write_csv(d / f"{CUMULATIVE}.csv", cum)
-            write_csv(d / f"{SURVIVAL}.csv", surv)
+            write_csv_atomic(d / f"{CUMULATIVE}.csv", cum)
+            write_csv_atomic(d / f"{SURVIVAL}.csv", surv)
             buckets = [b for b in bucket_order(chosen) if b != RANDOM]
             compare = str(s.compare_bucket) if s.compare_bucket is not None else (buckets[-1] if buckets else None)
             if compare is not None and compare not in bucket_order(chosen):
                 raise UserError(f"neardup.compare_bucket={compare} has no targets; buckets with targets: {buckets}")
             if compare is not None:
-                write_csv(d / f"{COMPARE}.csv", [r for r in cum if r["bucket"] == compare])
+                write_csv_atomic(d / f"{COMPARE}.csv", [r for r in cum if r["bucket"] == compare])
                 plot_compare(cum, chosen, compare, d, note)
             plot_cumulative(cum, chosen, d, note)
             plot_survival(surv, chosen, d, note)

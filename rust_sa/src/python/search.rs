@@ -81,6 +81,14 @@ fn open_with_sa<T: Token>(
     Ok((part, sa))
 }
 
+/// The `.size` and suffix-array paths of a part: the given ones, or the defaults beside `train`.
+fn part_paths(train: &Path, size: Option<PathBuf>, sa: Option<PathBuf>) -> (PathBuf, PathBuf) {
+    (
+        size.unwrap_or_else(|| default_size_path(train)),
+        sa.unwrap_or_else(|| sa::default_path(train)),
+    )
+}
+
 /// Number of occurrences of `query` inside the documents of a part.
 #[pyfunction]
 #[pyo3(signature = (train, query, size=None, sa=None, token_bytes=2))]
@@ -92,8 +100,7 @@ pub(super) fn count(
     sa: Option<PathBuf>,
     token_bytes: u8,
 ) -> PyResult<u64> {
-    let size = size.unwrap_or_else(|| default_size_path(&train));
-    let sa_path = sa.unwrap_or_else(|| sa::default_path(&train));
+    let (size, sa_path) = part_paths(&train, size, sa);
     fn go<T: Token>(py: Python<'_>, t: &Path, s: &Path, sp: &Path, q: Vec<u32>) -> PyResult<u64> {
         let q: Vec<T> = tokens_from_ids(q, || "query #0".into())?;
         Ok(py.detach(|| {
@@ -121,8 +128,7 @@ pub(super) fn count_multi<'py>(
     token_bytes: u8,
     progress: bool,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
-    let size = size.unwrap_or_else(|| default_size_path(&train));
-    let sa_path = sa.unwrap_or_else(|| sa::default_path(&train));
+    let (size, sa_path) = part_paths(&train, size, sa);
     fn go<T: Token>(
         py: Python<'_>,
         t: &Path,
@@ -167,8 +173,7 @@ pub(super) fn self_similar<'py>(
     if length == 0 {
         return Err(bad_argument("length must be at least 1"));
     }
-    let size = size.unwrap_or_else(|| default_size_path(&train));
-    let sa_path = sa.unwrap_or_else(|| sa::default_path(&train));
+    let (size, sa_path) = part_paths(&train, size, sa);
     fn go<T: Token>(
         py: Python<'_>,
         t: &Path,
