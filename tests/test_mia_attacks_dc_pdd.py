@@ -10,7 +10,16 @@ import pytest
 import torch
 from datasets import Dataset, DatasetDict
 
-from mosaic_exp.mia.dc_pdd import build_token_counts, count_tokens, dc_pdd, first_occurrences, load_token_counts, smoothed_frequencies
+from mosaic_exp.errors import UserError
+from mosaic_exp.mia.dc_pdd import (
+    build_file_counts,
+    build_token_counts,
+    count_tokens,
+    dc_pdd,
+    first_occurrences,
+    load_token_counts,
+    smoothed_frequencies,
+)
 from mosaic_exp.mia.forward import TokenScores
 from mosaic_exp.store import Artifact, ArtifactStore
 
@@ -74,3 +83,23 @@ def test_reference_counts_are_built_once_per_corpus_and_tokenizer(tmp_path: Path
     assert again.reused and again.path == built.path
     other = build_token_counts(store, Artifact("corpus", "k2", corpus_dir, reused=True), _WordTokenizer())
     assert other.path != built.path
+
+
+def test_reference_counts_from_files(tmp_path: Path) -> None:
+    folder = tmp_path / "reference"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "one.txt").write_text("a b")
+    (folder / "sub" / "two.jsonl").write_text('{"text": "b d d"}\n{"text": "a"}\n')
+    (folder / "notes.md").write_text("a a a a")  # not a reference text
+    store = ArtifactStore(tmp_path / "cache")
+    built = build_file_counts(store, folder, _WordTokenizer())
+    assert not built.reused and load_token_counts(built).tolist() == [2, 2, 0, 2]
+    assert build_file_counts(store, folder, _WordTokenizer()).reused
+    (folder / "one.txt").write_text("a b b")  # new contents, new counts
+    assert load_token_counts(build_file_counts(store, folder, _WordTokenizer())).tolist() == [2, 3, 0, 2]
+    assert load_token_counts(build_file_counts(store, folder / "one.txt", _WordTokenizer())).tolist() == [1, 2, 0, 0]
+    (folder / "sub" / "bad.jsonl").write_text('{"body": "a"}\n')
+    with pytest.raises(UserError, match="no field 'text'"):
+        build_file_counts(store, folder, _WordTokenizer())
+    with pytest.raises(UserError, match="holds no .txt"):
+        build_file_counts(store, folder / "notes.md", _WordTokenizer())

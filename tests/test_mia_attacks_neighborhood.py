@@ -11,7 +11,7 @@ from tokenizers.pre_tokenizers import Whitespace
 from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerFast, RobertaConfig, RobertaForMaskedLM
 
 from mosaic_exp.mia.forward import TokenScores, token_scores
-from mosaic_exp.mia.neighborhood import canary_rng, make_neighbours, neighborhood_scores, neighbourhood_score
+from mosaic_exp.mia.neighborhood import canary_rng, draw_swaps, make_neighbours, neighborhood_scores, neighbourhood_score
 from mosaic_exp.perturb.mlm_candidates import replacement_candidates
 
 WORDS = [f"w{i}" for i in range(40)]
@@ -116,3 +116,21 @@ def test_end_to_end_batched_equals_alone(tiny: dict) -> None:
     assert all(sum(a != b for a, b in zip(n, c)) == 2 for n in neighbours)  # single-token words here
     one_by_one = [token_scores(target, [n], batch_size=1)[0] for n in neighbours]
     assert batched[2] == pytest.approx(neighbourhood_score(own[2], one_by_one), abs=1e-5)
+
+
+def test_draws_ask_only_for_the_positions_they_reach() -> None:
+    tokens = list(range(10, 40))
+    everything = {p: [[100 + p], [200 + p]] for p in range(len(tokens))}
+    everything[4] = []
+    full, _ = draw_swaps(tokens, everything, 5, 1, canary_rng(0, tokens))
+    # Knowing nothing: the draw stops short and names positions to look up.
+    drawn, missing = draw_swaps(tokens, {}, 5, 1, canary_rng(0, tokens), expected_options=2)
+    assert drawn is None and 0 < len(missing) <= 5
+    # Rounds of lookups reach the draw that full knowledge gives, without asking for every position.
+    known: dict[int, list[list[int]]] = {}
+    while True:
+        drawn, missing = draw_swaps(tokens, known, 5, 1, canary_rng(0, tokens), expected_options=2)
+        if drawn is not None:
+            break
+        known.update({p: everything[p] for p in missing})
+    assert drawn == full and len(known) < len(tokens)

@@ -138,11 +138,16 @@ def test_task_mia_scores_a_jsonl_file(
     rows = [{"text": t, "label": i % 2} for i, t in enumerate(texts)]
     path = _write_jsonl(tmp_path / "labelled.jsonl", rows)
     out = tmp_path / "out"
+    reference = tmp_path / "reference"  # dc_pdd's token frequencies: a labelled dataset brings no corpus of ours
+    reference.mkdir()
+    (reference / "a.txt").write_text(" ".join(words))
     overrides = ["experiment=smoke", "task=mia", "mia/dataset=jsonl", f"mia.dataset.path={path}", "mia.dataset.max_tokens=8"]
+    overrides.append(f"mia.dc_pdd_corpus={reference}")
     cfg = compose_config([*overrides, f"model.name_or_path={smoke_models['causal_lm']}", f"paths.output_dir={out}"], root=smoke_root)
     results = mia(cfg)
     # Every attack the canaries get (others join ATTACKS as they are written): the paper's six at least.
-    assert {"loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus"} <= set(results["attacks"]) <= set(ATTACKS)
+    assert {"loss", "ratio", "lowercase", "zlib", "min_k", "min_k_plus", "dc_pdd"} <= set(results["attacks"]) <= set(ATTACKS)
+    assert "token_counts" in results["artifacts"]
     assert results["dataset"]["members"] == 18 and results["dataset"]["non_members"] == 18
     assert results["dataset"]["max_tokens"] == 8 and results["dataset"]["truncated"] > 0
     assert json.loads((out / "results.json").read_text())["attacks"] == results["attacks"]

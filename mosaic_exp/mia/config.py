@@ -30,8 +30,10 @@ class MIAConfig:
     # entropy below surp_max_entropy nats (SoK benchmark: 40%, 2.0).
     surp_fraction: float = bounded(0.4, gt=0, le=1)
     surp_max_entropy: float = bounded(2.0, gt=0)
-    # dc_pdd: the clip of each token's p · (−log f) (MIMIR's default 0.01); f from the corpus's pretrain split.
+    # dc_pdd: the clip of each token's p · (−log f) (MIMIR's default 0.01); f from the corpus's pretrain split,
+    # or from dc_pdd_corpus: a .txt / .jsonl / .jsonl.gz file (field `text`) or a folder of them.
     dc_pdd_a: float = bounded(0.01, gt=0)
+    dc_pdd_corpus: str | None = None
     # bag_of_words (the blind baseline): stratified folds of its cross-validation and their shuffling seed.
     bag_of_words_folds: int = bounded(5, ge=2)
     bag_of_words_seed: int = 0

@@ -15,18 +15,21 @@ keeping a few confident tokens from dominating. Higher = member.
 Our first token is not scored (it has no prefix; the authors prepend an EOS
 instead), so the first occurrences are taken among tokens 1..n−1.
 
-The reference corpus is the corpus's ``pretrain`` split, tokenized with the
-target's tokenizer and counted once: :func:`build_token_counts` caches the
-counts over the vocabulary as a stage of the artifact store, keyed by the
-corpus artifact and the tokenizer's full definition (not the model's weights,
-so a fine-tuned target with its base tokenizer reuses the counts).
+The reference corpus is the corpus's ``pretrain`` split, or the texts that
+``mia.dc_pdd_corpus`` names (a labelled dataset has no corpus of ours; the
+authors count a slice of a public corpus such as C4), tokenized with the
+target's tokenizer and counted once: :func:`build_token_counts` and
+:func:`build_file_counts` cache the counts over the vocabulary as a stage of
+the artifact store, keyed by the corpus (its artifact, or its files' contents)
+and the tokenizer's full definition (not the model's weights, so a fine-tuned
+target with its base tokenizer reuses the counts).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +37,16 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from mosaic_exp.data.stage import book_texts
+from mosaic_exp.errors import UserError, existing
+from mosaic_exp.mia.datasets import as_text, field, read_records
 from mosaic_exp.mia.forward import TokenScores
 from mosaic_exp.store import Artifact, ArtifactStore
 
 VERSION = 1
 COUNTS = "token_counts.npy"
 SPLIT = "pretrain"
+SETTING = "mia.dc_pdd_corpus"
+SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
 
 
 def tokenizer_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
@@ -51,7 +58,7 @@ def tokenizer_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
     return hashlib.sha256(f"{type(tokenizer).__name__}\0{definition}".encode()).hexdigest()
 
 
-def count_tokens(texts: Sequence[str], tokenizer: PreTrainedTokenizerBase) -> np.ndarray:
+def count_tokens(texts: Iterable[str], tokenizer: PreTrainedTokenizerBase) -> np.ndarray:
     """Occurrences of every token id of the vocabulary in ``texts`` (no special tokens added)."""
     counts = np.zeros(len(tokenizer), dtype=np.int64)
     for text in texts:
@@ -70,6 +77,36 @@ def build_token_counts(store: ArtifactStore, corpus: Artifact, tokenizer: PreTra
 
     def build(directory: Path) -> None:
         np.save(directory / COUNTS, count_tokens(book_texts(corpus.path, SPLIT), tokenizer))
+
+    return store.build("token_counts", spec, build)
+
+
+def reference_files(path: str | Path) -> list[Path]:
+    """The files of a reference corpus: one ``.txt``/``.jsonl``/``.jsonl.gz`` file, or every such file under a folder."""
+    root = existing(path, SETTING, "file or folder")
+    files = sorted(f for f in root.rglob("*") if f.is_file() and f.name.endswith(SUFFIXES)) if root.is_dir() else [root]
+    if not files or not all(f.name.endswith(SUFFIXES) for f in files):
+        raise UserError(f"{SETTING}={path} holds no {', '.join(SUFFIXES)} file; point it at reference texts")
+    return files
+
+
+def reference_texts(files: Sequence[Path]) -> Iterator[str]:
+    """Each ``.txt`` file as one text, each JSONL record's ``text`` field as one."""
+    for f in files:
+        if f.suffix == ".txt":
+            yield f.read_text(encoding="utf-8", errors="replace")
+            continue
+        for number, record in read_records(f, SETTING):
+            yield as_text(field(record, "text", f"{f} line {number}", SETTING), f"{f} line {number}")
+
+
+def build_file_counts(store: ArtifactStore, path: str | Path, tokenizer: PreTrainedTokenizerBase) -> Artifact:
+    """The token counts of the reference texts at ``path`` (``mia.dc_pdd_corpus``), built once per contents and tokenizer."""
+    files = reference_files(path)
+    spec = {"version": VERSION, "files": [store.digests.file(f) for f in files], "tokenizer": tokenizer_fingerprint(tokenizer)}
+
+    def build(directory: Path) -> None:
+        np.save(directory / COUNTS, count_tokens(reference_texts(files), tokenizer))
 
     return store.build("token_counts", spec, build)
 

@@ -30,9 +30,9 @@ give them no score (None), so the two AUCs are over the same canaries and no
 text is scored after a prefix that contains itself. The prefix is the shots in
 drawn order, each followed by ``separator`` (the SoK joins texts with a space;
 our canary tokens already start with theirs, hence no separator by default).
-One prefix serves every canary (the SoK's ``fixed_prefix``), so all canaries
-with one prefix go through one batched :func:`~mosaic_exp.mia.forward.token_scores`
-call. Where the prefix and the longest canary exceed the model's context, the
+One prefix serves every canary (the SoK's ``fixed_prefix``): it is read once,
+and all canaries continue from its cached keys and values in batched passes
+(:mod:`~mosaic_exp.mia.prefix_cache`). Where the prefix and the longest canary exceed the model's context, the
 earliest shots are dropped, as the authors do.
 
 Like with like: the shared, unprefixed pass cannot predict a text's first
@@ -50,7 +50,8 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
-from mosaic_exp.mia.forward import TokenScores, token_scores
+from mosaic_exp.mia.forward import TokenScores
+from mosaic_exp.mia.prefix_cache import SuffixRequest, suffix_logprobs
 
 # A denominator LL(x) of exactly 0 (every token certain) is clamped here, so the score stays finite.
 _MAX_LL = -1e-12
@@ -100,12 +101,14 @@ def prefixed_logprobs(
 ) -> list[torch.Tensor]:
     """log p(x_j | prefix, x_<j) for j = 1..n−1 of every x (x's first token is not returned, see module doc).
 
-    One batched pass over prefix + x for all texts; the prefix tokens are context only.
+    The prefix is read once: every text continues from its cached keys and
+    values (:func:`~mosaic_exp.mia.prefix_cache.suffix_logprobs`), so a pass
+    costs the text's tokens, not the shots' as well.
     """
-    full = [list(prefix) + [int(t) for t in x] for x in token_lists]
-    scores = token_scores(model, full, batch_size, pad_id=pad_id)
-    # Scored positions of prefix + x are 1..len−1; the last len(x) − 1 of them are x's tokens 1..n−1.
-    return [s.logprobs[len(s.logprobs) - (len(x) - 1) :] for s, x in zip(scores, token_lists)]
+    prefix = [int(t) for t in prefix]
+    requests = [SuffixRequest(0, len(prefix), prefix + [int(t) for t in x]) for x in token_lists]
+    # Each result starts at x's first token, predicted from the prefix alone: dropped, as in the module doc.
+    return [s[1:] for s in suffix_logprobs(model, [prefix], requests, batch_size, pad_id=pad_id)]
 
 
 def recall_scores(

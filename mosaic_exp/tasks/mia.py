@@ -28,7 +28,7 @@ from mosaic_exp.errors import UserError
 from mosaic_exp.mia import report
 from mosaic_exp.mia.dataset_tokens import TextFit
 from mosaic_exp.mia.datasets import load_labelled
-from mosaic_exp.mia.dc_pdd import build_token_counts, load_token_counts
+from mosaic_exp.mia.dc_pdd import build_file_counts, build_token_counts, load_token_counts
 from mosaic_exp.mia.evaluate import summarize
 from mosaic_exp.mia.report import PROVENANCE
 from mosaic_exp.mia.tables import attack_table, extraction_table, print_tables
@@ -55,6 +55,16 @@ def check_extraction(cfg: DictConfig, canaries: Sequence[Canary]) -> None:
     report.check_extraction(cfg.mia, canaries)
 
 
+def reference_counts(cfg: DictConfig, tokenizer: PreTrainedTokenizerBase, artifacts: Mapping[str, Artifact]) -> Artifact | None:
+    """dc_pdd's token counts: of ``mia.dc_pdd_corpus``, else of the corpus's pretrain split (None: neither); cached."""
+    store = ArtifactStore(cfg.paths.cache_dir, force=cfg.force)
+    if cfg.mia.dc_pdd_corpus:
+        return build_file_counts(store, cfg.mia.dc_pdd_corpus, tokenizer)
+    if "corpus" in artifacts:
+        return build_token_counts(store, artifacts["corpus"], tokenizer)
+    return None
+
+
 def membership_report(
     cfg: DictConfig,
     model: PreTrainedModel,
@@ -77,10 +87,9 @@ def membership_report(
     if reference is None or mlm is None:
         models = resolve_models(cfg, tiny_models(artifacts))
         reference, mlm = reference or models.reference, mlm or models.mlm
-    counts = None
-    if "corpus" in artifacts:  # dc_pdd's token frequencies: the corpus's pretrain split, counted once and cached
-        counted = build_token_counts(ArtifactStore(cfg.paths.cache_dir, force=cfg.force), artifacts["corpus"], tokenizer)
-        artifacts, counts = {**artifacts, "token_counts": counted}, load_token_counts(counted)
+    counted = reference_counts(cfg, tokenizer, artifacts)
+    counts = None if counted is None else load_token_counts(counted)
+    artifacts = {**artifacts, **({"token_counts": counted} if counted else {})}
     header = {
         "config": OmegaConf.to_container(cfg, resolve=True),
         "model": cfg.model.name_or_path,
@@ -192,4 +201,8 @@ def mia_dataset(cfg: DictConfig) -> dict[str, Any]:
             "dropped": fit.dropped,
         },
     }
-    return _report(cfg, model, tokenizer, members, non_members, reference, header, with_text=True, mlm=mlm)
+    counted = reference_counts(cfg, tokenizer, {})
+    if counted is not None:
+        header["artifacts"] = {"token_counts": str(counted.path)}
+    counts = None if counted is None else load_token_counts(counted)
+    return _report(cfg, model, tokenizer, members, non_members, reference, header, with_text=True, mlm=mlm, token_counts=counts)
