@@ -24,7 +24,15 @@ from mosaic_exp.inject.config import InjectConfig
 from mosaic_exp.mia.config import MIAConfig
 from mosaic_exp.mia.dataset_config import HFDatasetConfig, JsonlDatasetConfig, MimirDatasetConfig, WikiMIADatasetConfig
 from mosaic_exp.models.config import LMConfig
-from mosaic_exp.neardup.config import NeardupConfig, PlantedNeardupCorpusConfig, SlimPajamaNeardupCorpusConfig
+from mosaic_exp.neardup.config import (
+    HFDatasetNeardupCorpusConfig,
+    JsonlNeardupCorpusConfig,
+    NeardupConfig,
+    ParquetNeardupCorpusConfig,
+    PlantedNeardupCorpusConfig,
+    SlimPajamaNeardupCorpusConfig,
+    TextDirNeardupCorpusConfig,
+)
 from mosaic_exp.perturb.config import (
     ExactConfig,
     HFChatParaphraserConfig,
@@ -126,6 +134,10 @@ def register_configs() -> None:
         ("logger", "wandb", WandbLoggerConfig),
         ("neardup/corpus", "planted", PlantedNeardupCorpusConfig),
         ("neardup/corpus", "slimpajama", SlimPajamaNeardupCorpusConfig),
+        ("neardup/corpus", "jsonl", JsonlNeardupCorpusConfig),
+        ("neardup/corpus", "parquet", ParquetNeardupCorpusConfig),
+        ("neardup/corpus", "text_dir", TextDirNeardupCorpusConfig),
+        ("neardup/corpus", "hf_dataset", HFDatasetNeardupCorpusConfig),
         ("mia/dataset", "jsonl", JsonlDatasetConfig),
         ("mia/dataset", "hf_dataset", HFDatasetConfig),
         ("mia/dataset", "wikimia", WikiMIADatasetConfig),

@@ -53,7 +53,8 @@ class ArtifactKey:
 
 PART = "part.json"  # tokenize: the part's files and sizes (parts.Part.to_json)
 TRUTH = "truth.json"  # tokenize, planted corpus: every planted item and its closest windows
-SOURCES = "sources.json"  # tokenize, SlimPajama: which file each document came from
+SOURCES = "sources.json"  # tokenize, text corpora: which file each document came from
+IDS = "ids.parquet"  # tokenize, text corpora with document ids (id_field, text_dir): doc_id -> id
 SUFFIX_ARRAY = "sa.npy"  # make
 CLUSTER_POSITIONS = "positions.npy"  # selfsim: one occurrence of each repeated sequence
 CLUSTER_COUNTS = "counts.npy"  # selfsim: its number of occurrences in the part

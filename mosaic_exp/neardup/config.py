@@ -69,6 +69,66 @@ class SlimPajamaNeardupCorpusConfig:
 
 
 @dataclass
+class TextCorpusConfig:
+    """What every text corpus tokenized into parts shares (``jsonl``, ``parquet``, ``text_dir``, ``hf_dataset``).
+
+    Documents are split into parts by contiguous ranges of their order and
+    numbered by it (``mosaic_exp/neardup/documents.py``).
+    """
+
+    # jsonl, parquet: a file, a folder (its files of the format, at any depth) or a glob (** spans folders);
+    # text_dir, hf_dataset: a folder.
+    path: str = MISSING
+    # Any tokenizer that transformers.AutoTokenizer loads: a local directory or a hub id in the HF cache.
+    tokenizer: str = "gpt2"
+    # Documents tokenized (and appended to the part) at a time.
+    batch_size: int = bounded(1000, ge=1)
+
+
+@dataclass
+class RecordCorpusConfig(TextCorpusConfig):
+    """Records (lines, rows) with the document in one field: what ``jsonl``, ``parquet`` and ``hf_dataset`` share."""
+
+    text_field: str = "text"
+    # A field naming each record, kept in ids.parquet beside the part; None = none.
+    id_field: str | None = None
+
+
+@dataclass
+class JsonlNeardupCorpusConfig(RecordCorpusConfig):
+    """JSON lines (``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst``), one document per line (``neardup/corpus=jsonl``)."""
+
+    _target_: str = "mosaic_exp.neardup.jsonl.JsonlCorpus"
+
+
+@dataclass
+class ParquetNeardupCorpusConfig(RecordCorpusConfig):
+    """Parquet files, one document per row (``neardup/corpus=parquet``)."""
+
+    _target_: str = "mosaic_exp.neardup.parquet.ParquetCorpus"
+
+
+@dataclass
+class TextDirNeardupCorpusConfig(TextCorpusConfig):
+    """A folder with one document per file (``neardup/corpus=text_dir``)."""
+
+    _target_: str = "mosaic_exp.neardup.text_dir.TextDirCorpus"
+    # Which files below path are documents (** spans folders); hidden ones never are.
+    glob: str = "**/*.txt"
+    # Bytes that are not valid in it are replaced; files with NUL bytes (binary) are skipped.
+    encoding: str = "utf-8"
+
+
+@dataclass
+class HFDatasetNeardupCorpusConfig(RecordCorpusConfig):
+    """A local Hugging Face dataset (``neardup/corpus=hf_dataset``): a ``save_to_disk`` folder, or one that ``load_dataset`` reads."""
+
+    _target_: str = "mosaic_exp.neardup.hf_dataset.HFDatasetCorpus"
+    # The split of a DatasetDict or of load_dataset; None = the only one (save_to_disk) or "train".
+    split: str | None = None
+
+
+@dataclass
 class NeardupConfig:
     """The near-duplicate study: corpus, parts, target buckets and the scan.
 
@@ -97,3 +157,6 @@ class NeardupConfig:
     compare_bucket: int | None = None
     seed: int = 0
     threads: int = bounded(2, ge=1)
+    # Where index.json, the list of every part and its suffix array, is written
+    # once every part is indexed; None = nowhere (conf/neardup/default.yaml puts it in the run folder).
+    index_dir: str | None = None

@@ -27,3 +27,7 @@ class CorpusSource(Protocol):
     def write_part(self, part: int, n_parts: int, directory: Path, *, threads: int = 1) -> Part:
         """Writes part ``part`` of ``n_parts`` into ``directory`` (plus any side files) and describes it."""
         ...
+
+    def tokenizer_dir(self) -> Path | None:
+        """The local folder of the tokenizer that made the tokens, for the index manifest; None when there is none."""
+        ...

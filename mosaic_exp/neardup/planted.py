@@ -106,6 +106,10 @@ class PlantedCorpus:
         """Nothing beyond the config: the corpus is drawn from its seed."""
         return None
 
+    def tokenizer_dir(self) -> None:
+        """None: the tokens are drawn, no tokenizer made them."""
+        return None
+
     # --- the plan ------------------------------------------------------------
 
     def _sequences(self, rng: np.random.Generator) -> list[dict]:

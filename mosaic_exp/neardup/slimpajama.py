@@ -5,29 +5,26 @@ JSON lines with the document in ``text``. The sorted file list is cut into
 ``n_parts`` contiguous blocks, so every part is tokenized on its own (one job
 of an array per part) and the same files always land in the same part.
 Document ids count the lines of a part's files in order; ``sources.json``
-maps them back to files.
+maps them back to files. The files are read by the JSON-lines reader and
+tokenized by the writer that every text corpus shares (:mod:`mosaic_exp.neardup.jsonl`,
+:mod:`mosaic_exp.neardup.tokenizing`).
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
-
-import numpy as np
 
 from mosaic_exp.atomic import write_json_atomic
 from mosaic_exp.errors import MissingInput, UserError
 from mosaic_exp.fingerprint import FileDigests
 from mosaic_exp.neardup.artifacts import SOURCES
 from mosaic_exp.neardup.config import SlimPajamaNeardupCorpusConfig
-from mosaic_exp.neardup.parts import TRAIN, Part, PartWriter, open_part
-from mosaic_exp.neardup.progress import progress
+from mosaic_exp.neardup.documents import SourceFiles
+from mosaic_exp.neardup.jsonl import read_records
+from mosaic_exp.neardup.parts import TRAIN, Part, open_part
+from mosaic_exp.neardup.tokenizing import load_tokenizer, local_tokenizer_dir, write_documents
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +112,7 @@ class SlimPajamaCorpus:
     # --- writing a part -------------------------------------------------------
 
     def write_part(self, part: int, n_parts: int, directory: Path, *, threads: int = 1) -> Part:
-        """Tokenizes the files of ``part`` into ``directory`` (or validates an existing part), ``threads`` files at a time."""
+        """Tokenizes the files of ``part`` into ``directory`` (or validates an existing part) with ``threads`` tokenizer threads."""
         if self.parts_dir is not None:
             self._check_part_count(n_parts)
             train = self.existing_parts()[part]
@@ -123,93 +120,23 @@ class SlimPajamaCorpus:
             write_json_atomic(Path(directory) / SOURCES, {"existing_part": str(train.resolve())})
             return found
         files = self.part_files(part, n_parts)
-        vocab = len(load_tokenizer(self.tokenizer))
-        token_bytes = 2 if vocab <= 0xFFFF else 4
-        train = Path(directory) / TRAIN
-        sources, doc_id = [], 0
-        jobs = [(str(f), self.tokenizer, self.text_field, self.batch_size) for f in files]
-        tokenized = zip(files, _map(tokenize_file, jobs, threads))
-        with PartWriter(train, token_bytes=token_bytes) as writer:
-            for f, (flat, lengths) in progress(tokenized, desc=f"tokenize part {part}", unit="file", total=len(files)):
-                sources.append({"file": str(f.relative_to(self.path)), "first_doc_id": doc_id, "documents": len(lengths)})
-                for body in np.split(flat, np.cumsum(lengths)[:-1]) if len(lengths) else []:
-                    writer.add(doc_id, body)
+        tokenizer = load_tokenizer(self.tokenizer)
+        sources = SourceFiles(self.path)
+
+        def documents() -> Iterator[tuple[int, str]]:
+            doc_id = 0
+            for f in files:
+                sources.start(f, doc_id)
+                for doc in read_records(f, self.text_field):
+                    sources.add(doc_id)
+                    yield doc_id, doc.text
                     doc_id += 1
-                log.debug("part %d: %s, %d documents", part, f.name, len(lengths))
-        log.info("part %d: %d files, %d documents, %d tokens", part, len(files), writer.n_documents, writer.n_tokens)
-        write_json_atomic(Path(directory) / SOURCES, {"root": str(self.path), "files": sources})
-        return Part(part, train, Path(f"{train}.size"), token_bytes, writer.n_tokens, writer.n_documents)
 
+        written = write_documents(documents(), tokenizer, Path(directory) / TRAIN, index=part, batch_size=self.batch_size, threads=threads)
+        log.info("part %d: %d files", part, len(files))
+        write_json_atomic(Path(directory) / SOURCES, {"root": str(self.path), "files": sources.files})
+        return written
 
-def _map(fn, jobs: list, threads: int) -> Iterator:
-    """``fn`` over ``jobs`` in order, in worker processes when ``threads`` > 1."""
-    if threads <= 1 or len(jobs) <= 1:
-        yield from map(fn, jobs)
-        return
-    # Spawned workers: a forked copy of a process that already ran the
-    # tokenizer's thread pool can deadlock.
-    with ProcessPoolExecutor(max_workers=min(threads, len(jobs)), mp_context=get_context("spawn")) as pool:
-        yield from pool.map(fn, jobs)
-
-
-def load_tokenizer(name: str):
-    """A fast tokenizer from a local directory or the HF cache, with an error that says where it looked."""
-    from transformers import AutoTokenizer
-
-    try:
-        tok = AutoTokenizer.from_pretrained(name, use_fast=True)
-    except (OSError, ValueError) as e:
-        raise MissingInput(
-            f"neardup.corpus.tokenizer={name!r}: no tokenizer there. Give a local directory "
-            f"(save_pretrained) or a hub id present in the HF cache (HF_HUB_OFFLINE=1 never downloads): {e}"
-        ) from e
-    # Documents are longer than the model's context; only the ids matter here.
-    tok.model_max_length = int(1e30)
-    return tok
-
-
-def read_texts(path: Path, text_field: str) -> Iterator[str]:
-    """Documents of one ``.jsonl.zst`` file; malformed lines are errors naming file and line."""
-    import zstandard
-
-    with open(path, "rb") as raw:
-        reader = zstandard.ZstdDecompressor().stream_reader(raw)
-        try:
-            for n, line in enumerate(io.TextIOWrapper(reader, encoding="utf-8"), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise UserError(f"{path}, line {n}: not JSON ({e})") from e
-                if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                    raise UserError(f"{path}, line {n}: no string field {text_field!r}")
-                yield record[text_field]
-        except zstandard.ZstdError as e:
-            raise UserError(f"{path}: not a valid zstd file ({e})") from e
-
-
-def tokenize_file(job: tuple[str, str, str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Tokens of every document of a file, flat, and the documents' lengths."""
-    path, tokenizer, text_field, batch_size = job
-    # One worker per file already uses the cores; nested thread pools only contend.
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    tok = load_tokenizer(tokenizer)
-    flat: list[np.ndarray] = []
-    lengths: list[int] = []
-    batch: list[str] = []
-
-    def flush() -> None:
-        for ids in tok(batch, add_special_tokens=False)["input_ids"]:
-            flat.append(np.asarray(ids, dtype=np.uint32))
-            lengths.append(len(ids))
-        batch.clear()
-
-    for text in read_texts(Path(path), text_field):
-        batch.append(text)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
-    tokens = np.concatenate(flat) if flat else np.zeros(0, dtype=np.uint32)
-    return tokens, np.asarray(lengths, dtype=np.int64)
+    def tokenizer_dir(self) -> Path | None:
+        """The tokenizer's folder when it is a local directory."""
+        return local_tokenizer_dir(self.tokenizer)

@@ -8,10 +8,15 @@
 
 A step that runs on its own never builds what an earlier step should have:
 it names the missing part and the command that builds it (``StageNotDone``).
+
+Every run that holds the index of every part (all but ``step=index`` for one
+part) also writes the index manifest to ``neardup.index_dir``
+(:mod:`mosaic_exp.neardup.index_manifest`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -20,11 +25,15 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from mosaic_exp.errors import UserError
-from mosaic_exp.neardup.artifacts import TRUTH
+from mosaic_exp.neardup.artifacts import SUFFIX_ARRAY, TRUTH, ArtifactKey, Stage
 from mosaic_exp.neardup.config import NeardupConfig, NeardupStep
 from mosaic_exp.neardup.corpus import CorpusSource
+from mosaic_exp.neardup.index_manifest import write_manifest
 from mosaic_exp.neardup.steps import AnalysisStep, Artifacts, IndexStep, ScanStep, StudyContext, TargetsStep
+from mosaic_exp.neardup.steps.base import read_part
 from mosaic_exp.store import Artifact, ArtifactStore
+
+log = logging.getLogger(__name__)
 
 
 def check_settings(settings: NeardupConfig) -> None:
@@ -64,9 +73,10 @@ class Study:
         check_settings(self.settings)
         self.n_parts = self.settings.n_parts
         self.scan_parts = self.n_parts if self.settings.scan_parts is None else self.settings.scan_parts
+        self.corpus = load_corpus(cfg.corpus)
         context = StudyContext(
             settings=self.settings,
-            corpus=load_corpus(cfg.corpus),
+            corpus=self.corpus,
             corpus_spec=OmegaConf.to_container(cfg.corpus, resolve=True),
             store=store,
         )
@@ -86,8 +96,12 @@ class Study:
         step = self.settings.step
         every = range(self.n_parts)
         if step is NeardupStep.index:
-            return _named(self.index.run({}, self._parts(self.n_parts), build=True))
+            out = self.index.run({}, self._parts(self.n_parts), build=True)
+            if self.settings.part is None:
+                self.write_index(out)
+            return _named(out)
         out = self.index.run({}, every, build=step is NeardupStep.all)
+        self.write_index(out)
         out |= self.targets.run(out, every, build=step in (NeardupStep.all, NeardupStep.targets))
         if step is NeardupStep.targets:
             return _named(out)
@@ -96,6 +110,18 @@ class Study:
             return _named(out)
         out |= self.analysis.run(out, range(self.scan_parts), build=True)
         return _named(out)
+
+    def write_index(self, index: Artifacts) -> Path | None:
+        """``index.json`` of every part and its suffix array in ``neardup.index_dir`` (if set); its path."""
+        if self.settings.index_dir is None:
+            return None
+        parts = [
+            (read_part(index[ArtifactKey(Stage.TOKENIZE, i)]), index[ArtifactKey(Stage.MAKE, i)].path / SUFFIX_ARRAY)
+            for i in range(self.n_parts)
+        ]
+        path = write_manifest(self.settings.index_dir, parts, self.corpus.tokenizer_dir())
+        log.info("index of %d parts: %s", self.n_parts, path)
+        return path
 
     def truth_files(self) -> dict[int, Path]:
         """``truth.json`` of every part (planted corpora only), looked up, never built."""
