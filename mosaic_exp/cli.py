@@ -42,6 +42,7 @@ GROUPS = {
     "analysis": "which runs task=analyze reads",
     "neardup": "the near-duplicate study",
     "neardup/corpus": "the near-duplicate study's corpus",
+    "search": "near duplicates of your own texts in the study's index (task=neardup_search)",
     "paths": "where the cache, data and outputs live",
     "hydra/launcher": "where a multirun's jobs run",
 }
@@ -54,6 +55,7 @@ Usage: mosaic [group=option ...] [key=value ...] [--multirun] [--cfg job]
 
   mosaic experiment=fuzzy_mlm topk=10     the main experiment
   mosaic task=neardup                     the near-duplicate study
+  mosaic task=neardup_search search.queries=FILE   near duplicates of your texts in it
   mosaic experiment=fuzzy_mlm --cfg job   print the composed config and exit
   mosaic --hydra-help                     Hydra's own flags
 

@@ -68,7 +68,18 @@ def test_task_neardup_on_a_jsonl_file(planted, bpe_tokenizer_dir: Path, tmp_path
     (run_dir,) = (tmp_path / "outputs" / "neardup" / "runs").iterdir()
     _check_planted(run_dir / "neardup")
     assert (run_dir / "neardup" / "cumulative.png").is_file()
-    _manifest_of(run_dir / "neardup" / "index", 2, 2, bpe_tokenizer_dir)
+    _manifest_of(tmp_path / "neardup_index", 2, 2, bpe_tokenizer_dir)
+    # Then the question a data team asks: where are the near duplicates of this text? (the latest study's index)
+    _, source = planted
+    # Its text without the last words: a variant whose new word has fewer tokens still holds a window that long.
+    (tmp_path / "query.txt").write_text(" ".join(source.split()[:-8]))
+    out = run(["task=neardup_search", f"search.queries={tmp_path / 'query.txt'}", "search.max_distance=12"], tmp_path, timeout=240)
+    assert out.returncode == 0, out.stderr
+    (search_dir,) = (tmp_path / "outputs" / "neardup_search" / "runs").iterdir()
+    hits = pq.read_table(search_dir / "hits.parquet").to_pandas()
+    exact = hits[(hits["metric"] == "levenshtein") & (hits["distance"] == 0)]
+    assert len(exact) == COPIES and all(" ".join(source.split()).startswith(" ".join(t.split())) for t in exact["text"])
+    assert len(hits[(hits["metric"] == "levenshtein") & (hits["distance"] > 0)]) >= 2  # the two variants
 
 
 @pytest.mark.parametrize("tokenizer, token_bytes", [("sentencepiece_tokenizer_dir", 2), ("wide_tokenizer_dir", 4)])
@@ -117,7 +128,7 @@ def test_the_manifest_names_every_part_and_its_suffix_array(tmp_path: Path) -> N
 def test_the_manifest_is_written_once_every_part_is_indexed(tmp_path: Path) -> None:
     from neardup_study import run_study
 
-    index = tmp_path / "output" / "neardup" / "index" / MANIFEST
+    index = tmp_path / "neardup_index" / MANIFEST
     run_study(tmp_path, "neardup.step=index", "neardup.part=0")
     assert not index.exists()  # part 1 may still be building in another job
     run_study(tmp_path, "neardup.step=index")

@@ -144,3 +144,15 @@ def test_scan_of_uint32_ids_near_2_31_needs_little_memory(tmp_path: Path) -> Non
         (1, 1, 0),
         (1, 5, 1),
     ]
+
+
+@pytest.mark.parametrize("length", [3, 100])
+def test_self_similar_writes_empty_arrays_when_nothing_repeats(tmp_path: Path, length: int) -> None:
+    # Distinct tokens everywhere: no sequence occurs twice, and none at all is 100 tokens long.
+    train, _ = _write_part(tmp_path, [(1, [4, 5, 6, 7]), (2, [8, 9, 10])])
+    assert _cli("make", str(train)).returncode == 0
+    out = _cli("self-similar", str(train), "--length", str(length), "--out", str(tmp_path / "ss"))
+    assert out.returncode == 0, out.stderr
+    for name in ("positions", "counts"):
+        array = np.load(tmp_path / f"ss.{name}.npy")
+        assert array.shape == (0,) and array.dtype == np.uint64

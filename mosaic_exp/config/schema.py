@@ -28,6 +28,7 @@ from mosaic_exp.neardup.config import (
     HFDatasetNeardupCorpusConfig,
     JsonlNeardupCorpusConfig,
     NeardupConfig,
+    NeardupSearchConfig,
     ParquetNeardupCorpusConfig,
     PlantedNeardupCorpusConfig,
     SlimPajamaNeardupCorpusConfig,
@@ -82,6 +83,7 @@ class Config:
     paraphraser: Any = None
     inject: InjectConfig = MISSING
     neardup: NeardupConfig = MISSING
+    search: NeardupSearchConfig = MISSING
     train: TrainConfig = MISSING
     mia: MIAConfig = MISSING
     analysis: AnalysisConfig = MISSING

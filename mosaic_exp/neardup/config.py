@@ -21,6 +21,14 @@ class NeardupStep(str, Enum):
     analysis = "analysis"  # merge the scans, curves and figures
 
 
+class NeardupLauncher(str, Enum):
+    """Where the steps of ``task=neardup`` run as jobs (:mod:`mosaic_exp.neardup.slurm`); unset: in this process."""
+
+    slurm = "slurm"  # a chain of SLURM jobs with dependencies; the command returns once they are queued
+    local = "local"  # the same jobs as processes of this machine, one step after another
+    debug = "debug"  # the same jobs inside this process (submitit's debug executor), one step after another
+
+
 @dataclass
 class PlantedNeardupCorpusConfig:
     """Synthetic tokens with planted duplicates (``neardup/corpus=planted``); the one source of its defaults.
@@ -129,6 +137,31 @@ class HFDatasetNeardupCorpusConfig(RecordCorpusConfig):
 
 
 @dataclass
+class NeardupSlurmConfig:
+    """The jobs of ``neardup.launcher=slurm``; the one source of their defaults.
+
+    ``conf/neardup/default.yaml`` only ties ``log_dir`` to the run folder.
+    """
+
+    partition: str | None = None
+    account: str | None = None
+    qos: str | None = None
+    # Wall time of every job: the slowest step (the index or the scan of the largest part) decides it.
+    timeout_min: int = bounded(240, ge=1)
+    # None: neardup.threads, the threads every step uses.
+    cpus_per_task: int | None = bounded(None, ge=1)
+    mem_gb: float = bounded(64, gt=0)
+    # Tasks of an array running at once (the %N of sbatch --array).
+    array_parallelism: int = bounded(32, ge=1)
+    # Any other sbatch option by its long name, e.g. {constraint: cpu, mail-type: END}.
+    sbatch: dict[str, Any] = field(default_factory=dict)
+    # Shell lines each job runs first (module load ..., source .venv/bin/activate).
+    setup: list[str] = field(default_factory=list)
+    # Job scripts, pickled jobs and their logs (one folder per job).
+    log_dir: str = MISSING
+
+
+@dataclass
 class NeardupConfig:
     """The near-duplicate study: corpus, parts, target buckets and the scan.
 
@@ -141,6 +174,9 @@ class NeardupConfig:
     # One part only (a job of a SLURM array); None = every part.
     part: int | None = None
     step: NeardupStep = NeardupStep.all
+    # Submit the study as jobs that depend on each other; None = run it here.
+    launcher: NeardupLauncher | None = None
+    slurm: NeardupSlurmConfig = field(default_factory=NeardupSlurmConfig)
     length: int = bounded(100, ge=1)
     min_distinct: int = bounded(50, ge=1)
     buckets: list[int] = field(default_factory=lambda: [100, 1000, 10000])
@@ -158,5 +194,44 @@ class NeardupConfig:
     seed: int = 0
     threads: int = bounded(2, ge=1)
     # Where index.json, the list of every part and its suffix array, is written
-    # once every part is indexed; None = nowhere (conf/neardup/default.yaml puts it in the run folder).
+    # once every part is indexed; None = nowhere (conf/neardup/default.yaml: paths.root_dir/neardup_index).
     index_dir: str | None = None
+
+
+class SearchMetric(str, Enum):
+    """Which distances a search reports."""
+
+    both = "both"
+    hamming = "hamming"
+    levenshtein = "levenshtein"
+
+
+class SearchMode(str, Enum):
+    """How a search finds windows: seeds from the suffix array where they beat a scan (auto), always, or never."""
+
+    auto = "auto"
+    seeds = "seeds"
+    scan = "scan"
+
+
+@dataclass
+class NeardupSearchConfig:
+    """Near duplicates of given queries anywhere in an index of parts (``task=neardup_search``, the ``search`` group).
+
+    ``conf/search/default.yaml`` ties ``index`` to the study's ``neardup.index_dir``.
+    """
+
+    # A folder with index.json (written by task=neardup), or one part's NAME.train.
+    index: str = MISSING
+    # Queries: a .txt file (one per line), .jsonl / .jsonl.gz (field `text_field`) or .npy of token ids (one per row) ...
+    queries: str | None = None
+    # ... or one text given here.
+    text: str | None = None
+    text_field: str = "text"
+    # Tokenizer of text queries and of the matches shown; None = the index's (index.json).
+    tokenizer: str | None = None
+    max_distance: int = bounded(10, ge=0)
+    metric: SearchMetric = SearchMetric.both
+    mode: SearchMode = SearchMode.auto
+    # Matches printed per query (all are written to hits.parquet / hits.csv).
+    show: int = bounded(5, ge=0)

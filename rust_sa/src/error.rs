@@ -23,6 +23,8 @@ pub enum FormatError {
         len: usize,
         unit: usize,
     },
+    #[error("{0} is a folder, not a part's token file (an index folder is read by count, count-multi and search)")]
+    NotAPart(std::path::PathBuf),
     #[error("the part is empty: it has no documents or no tokens")]
     EmptyPart,
     #[error("size file must start with offset 0, found {0}")]

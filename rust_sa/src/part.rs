@@ -33,6 +33,15 @@ impl<T: Token> TokenBuf<T> {
     }
 }
 
+/// Refuses a folder (an index, most likely) where a part's token file is
+/// expected, with a message that says so rather than the OS's.
+fn refuse_folder(train: &Path) -> Result<(), FormatError> {
+    if train.is_dir() {
+        return Err(FormatError::NotAPart(train.to_path_buf()));
+    }
+    Ok(())
+}
+
 /// A validated part: its tokens and its documents.
 pub struct Part<T: Token> {
     tokens: TokenBuf<T>,
@@ -43,6 +52,7 @@ impl<T: Token> Part<T> {
     /// Maps `train` into memory (no copy; pages are shared between processes)
     /// and validates it against `size`.
     pub fn open(train: &Path, size: &Path) -> Result<Self, FormatError> {
+        refuse_folder(train)?;
         let tokens = match map_file(train)? {
             None => TokenBuf::Owned(Vec::new()),
             Some(m) => {
@@ -60,6 +70,7 @@ impl<T: Token> Part<T> {
     /// Reads `train` into an owned, writable buffer (used where the tokens are
     /// rewritten in place, e.g. suffix-array construction) and validates it.
     pub fn read(train: &Path, size: &Path) -> Result<Self, FormatError> {
+        refuse_folder(train)?;
         let file = File::open(train).map_err(FileError::read(train))?;
         let len = file.metadata().map_err(FileError::read(train))?.len() as usize;
         check_length(|| format!("token file {}", train.display()), len, T::BYTES)?;

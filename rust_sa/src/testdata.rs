@@ -35,3 +35,19 @@ pub fn repeating_documents(
     }
     docs
 }
+
+/// Levenshtein distance by the textbook dynamic program: the slow reference
+/// the bit-parallel distance and the scan are checked against.
+pub fn dp_levenshtein<T: PartialEq>(a: &[T], b: &[T]) -> u32 {
+    let mut prev: Vec<u32> = (0..=b.len() as u32).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i as u32 + 1; b.len() + 1];
+        for (j, y) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + u32::from(x != y))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

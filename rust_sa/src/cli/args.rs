@@ -29,14 +29,16 @@ pub(super) struct Cli {
 
 #[derive(Args, Debug)]
 pub(super) struct PartArgs {
-    /// The part's token file, NAME.train.
+    /// The part's token file, NAME.train (count, count-multi and search also
+    /// take an index folder, holding index.json).
     pub(super) train: PathBuf,
     /// Its byte offsets (default: NAME.train.size).
     #[arg(long)]
     pub(super) size: Option<PathBuf>,
-    /// Bytes per token: 2 (uint16 parts) or 4 (uint32 parts).
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=4))]
-    pub(super) token_bytes: u8,
+    /// Bytes per token: 2 (uint16 parts, the default) or 4 (uint32 parts);
+    /// an index's manifest names its own.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(2..=4))]
+    pub(super) token_bytes: Option<u8>,
     /// Reject the part if a token id is not below this vocabulary size.
     #[arg(long)]
     pub(super) vocab_size: Option<u32>,
@@ -104,6 +106,32 @@ pub(super) enum Command {
         /// Output .npy of uint64 counts (default: print one count per line).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Find the document windows near each query through the suffix array
+    /// (the same hits as scan; falls back to scanning where that is cheaper).
+    Search {
+        #[command(flatten)]
+        part: PartArgs,
+        #[command(flatten)]
+        sa: SaArg,
+        /// Queries of at least 10 tokens: a 2-D .npy array (one per row) or
+        /// a query file (lengths may differ).
+        #[arg(long)]
+        queries: PathBuf,
+        /// Largest distance reported.
+        #[arg(long)]
+        max_distance: usize,
+        /// Output .npy, int64 of shape (hits, 6) as scan's; for an index
+        /// (hits, 7), the 7th column the part's place in the manifest,
+        /// ordered by part.
+        #[arg(long)]
+        out: PathBuf,
+        /// Metrics reported.
+        #[arg(long, default_value = "both", value_parser = ["hamming", "levenshtein", "both"])]
+        metric: String,
+        /// auto: seeds where they beat a scan; seeds or scan: always that.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "seeds", "scan"])]
+        mode: String,
     },
     /// Find the document windows near each target (Hamming and Levenshtein).
     Scan {

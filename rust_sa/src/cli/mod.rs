@@ -17,12 +17,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::format::check_vocabulary;
 use crate::layout::with_suffix;
 use crate::part::Part;
-use crate::queries::{check_queries, read_queries};
 use crate::sa::{self, SaToken, SuffixArray};
-use crate::token::{tokens_from_ids, Token, Width};
-use crate::{count, npy, scan, selfsim};
+use crate::token::{Token, Width};
+use crate::{npy, selfsim};
 
 mod args;
+mod search;
 
 use args::{Cli, Command, PartArgs, SaArg};
 
@@ -109,96 +109,50 @@ fn run_typed<T: SaToken>(command: Command, quiet: bool, threads: usize) -> Resul
                 c.positions.len()
             );
         }
-        Command::Count {
-            part: pa,
-            sa,
-            query,
-        } => {
-            let part = open_part::<T>(&pa)?;
-            let q: Vec<T> = tokens_from_ids(query, || "query #0".into())?;
-            check_queries(&[&q[..]], part.tokens().len())?;
-            let sa = open_sa(&sa_path(&sa, &pa), &part)?;
-            println!("{}", count::count(part.tokens(), sa.body(), &q));
-        }
+        Command::Count { part, sa, query } => search::count::<T>(&part, &sa, query)?,
         Command::CountMulti {
-            part: pa,
+            part,
             sa,
             queries,
             out,
-        } => {
-            let part = open_part::<T>(&pa)?;
-            let qs: Vec<Vec<T>> = read_queries(&queries)
-                .with_context(|| format!("reading queries {}", queries.display()))?;
-            check_queries(&qs, part.tokens().len())?;
-            let sa = open_sa(&sa_path(&sa, &pa), &part)?;
-            let bar = progress_bar(qs.len() as u64, "count", quiet);
-            let counts = count::count_many(part.tokens(), sa.body(), &qs, &|n| bar.inc(n));
-            bar.finish_and_clear();
-            match out {
-                Some(out) => {
-                    npy::write(&out, &[counts.len()], &counts)?;
-                    let secs = started.elapsed().as_secs_f64();
-                    eprintln!(
-                        "{} queries counted in {secs:.1} s -> {}",
-                        counts.len(),
-                        out.display()
-                    );
-                }
-                None => {
-                    for c in counts {
-                        println!("{c}");
-                    }
-                }
-            }
-        }
+        } => search::count_multi::<T>(&part, &sa, &queries, out, quiet)?,
         Command::Scan {
-            part: pa,
+            part,
             targets,
             max_distance,
             out,
-        } => {
-            let part = open_part::<T>(&pa)?;
-            let ts: Vec<Vec<T>> = read_queries(&targets)
-                .with_context(|| format!("reading targets {}", targets.display()))?;
-            let total = part.body_tokens();
-            let bar = progress_bar(total as u64, "scan", quiet);
-            let hits = scan::scan(part.tokens(), part.docs(), ts, max_distance, &|n| {
-                bar.inc(n)
-            })?;
-            bar.finish_and_clear();
-            let rows: Vec<i64> = hits
-                .iter()
-                .flat_map(|h| {
-                    [
-                        i64::from(h.target),
-                        h.metric as i64,
-                        i64::from(h.doc_id),
-                        i64::from(h.offset),
-                        h.position as i64,
-                        i64::from(h.distance),
-                    ]
-                })
-                .collect();
-            npy::write(&out, &[hits.len(), 6], &rows)?;
-            let secs = started.elapsed().as_secs_f64();
-            eprintln!(
-                "{total} tokens scanned in {secs:.1} s ({:.1}M tokens/s), {} windows kept -> {}",
-                total as f64 / secs.max(1e-9) / 1e6,
-                hits.len(),
-                out.display()
-            );
-        }
+        } => search::scan::<T>(&part, &targets, max_distance, &out, quiet)?,
+        Command::Search {
+            part,
+            sa,
+            queries,
+            max_distance,
+            out,
+            metric,
+            mode,
+        } => search::search::<T>(
+            &part,
+            &sa,
+            search::SearchArgs {
+                queries: &queries,
+                max_distance,
+                out: &out,
+                metric: &metric,
+                mode: &mode,
+            },
+        )?,
     }
     Ok(())
 }
 
-fn token_bytes(command: &Command) -> u8 {
+/// The token width of a command's input (see `search::width`).
+fn command_width(command: &Command) -> Result<Width> {
     match command {
-        Command::Make { part, .. }
-        | Command::SelfSimilar { part, .. }
-        | Command::Count { part, .. }
-        | Command::CountMulti { part, .. }
-        | Command::Scan { part, .. } => part.token_bytes,
+        Command::Make { part, .. } | Command::Scan { part, .. } => search::width(part, None, false),
+        Command::SelfSimilar { part, sa, .. } => search::width(part, Some(sa), false),
+        Command::Count { part, sa, .. }
+        | Command::CountMulti { part, sa, .. }
+        | Command::Search { part, sa, .. } => search::width(part, Some(sa), true),
     }
 }
 
@@ -230,13 +184,10 @@ where
     };
     let threads = pool.current_num_threads();
     let quiet = cli.quiet;
-    let result =
-        pool.install(
-            || match Width::from_bytes(token_bytes(&cli.command), "--token-bytes")? {
-                Width::U16 => run_typed::<u16>(cli.command, quiet, threads),
-                Width::U32 => run_typed::<u32>(cli.command, quiet, threads),
-            },
-        );
+    let result = pool.install(|| match command_width(&cli.command)? {
+        Width::U16 => run_typed::<u16>(cli.command, quiet, threads),
+        Width::U32 => run_typed::<u32>(cli.command, quiet, threads),
+    });
     match result {
         Ok(()) => 0,
         Err(e) => {
@@ -264,14 +215,14 @@ mod tests {
         let args = PartArgs {
             train: train.clone(),
             size: None,
-            token_bytes: 2,
+            token_bytes: None,
             vocab_size: None,
         };
         let shown = report(&open_part::<u16>(&args).err().unwrap());
         assert_eq!(shown.matches(&reason).count(), 1, "{shown}");
         assert!(shown.contains(&train.display().to_string()), "{shown}");
         let queries = dir.path().join("missing.npy");
-        let e = read_queries::<u16>(&queries)
+        let e = crate::queries::read_queries::<u16>(&queries)
             .with_context(|| format!("reading queries {}", queries.display()));
         let shown = report(&e.unwrap_err());
         assert_eq!(shown.matches(&reason).count(), 1, "{shown}");

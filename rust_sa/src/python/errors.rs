@@ -16,9 +16,12 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::error::FormatError;
 use crate::fileio::FileError;
+use crate::index::IndexError;
+use crate::manifest::ManifestError;
 use crate::npy::NpyError;
 use crate::sa::SaError;
 use crate::scan::ScanError;
+use crate::search::{OptionError, SearchError};
 
 static MISSING_FILE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static FILE_ACCESS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -60,8 +63,12 @@ pub(super) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// only argument (so `str()` is that message), the OS error's number as
 /// `errno`.
 fn file_error(e: &FileError) -> PyErr {
+    file_error_saying(e, e.to_string())
+}
+
+/// [`file_error`] with another message (one that adds context).
+fn file_error_saying(e: &FileError, message: String) -> PyErr {
     let (_, reason) = e.parts();
-    let message = e.to_string();
     Python::attach(|py| {
         let class = match reason.kind() {
             ErrorKind::NotFound => MISSING_FILE.get(py),
@@ -119,6 +126,53 @@ impl From<ScanError> for PyErr {
             ScanError::Format(f) => f.into(),
             e => PyValueError::new_err(e.to_string()),
         }
+    }
+}
+
+impl From<SearchError> for PyErr {
+    fn from(e: SearchError) -> PyErr {
+        match e {
+            SearchError::Scan(s) => s.into(),
+            SearchError::Format(f) => f.into(),
+            e => PyValueError::new_err(e.to_string()),
+        }
+    }
+}
+
+impl From<ManifestError> for PyErr {
+    fn from(e: ManifestError) -> PyErr {
+        match e {
+            ManifestError::File(f) => f.into(),
+            e => PyValueError::new_err(e.to_string()),
+        }
+    }
+}
+
+impl From<IndexError> for PyErr {
+    fn from(e: IndexError) -> PyErr {
+        let file = match &e {
+            IndexError::Manifest(ManifestError::File(f)) => Some(f),
+            IndexError::Part {
+                error: SaError::Format(f),
+                ..
+            } => f.file_error(),
+            IndexError::Part {
+                error: SaError::Npy(NpyError::File(f)),
+                ..
+            } => Some(f),
+            _ => None,
+        };
+        match file {
+            // A missing part is a `FileNotFoundError` that names the index.
+            Some(f) => file_error_saying(f, e.to_string()),
+            None => PyValueError::new_err(e.to_string()),
+        }
+    }
+}
+
+impl From<OptionError> for PyErr {
+    fn from(e: OptionError) -> PyErr {
+        PyValueError::new_err(e.to_string())
     }
 }
 

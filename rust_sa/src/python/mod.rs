@@ -20,6 +20,9 @@ use crate::sa::{self, SaToken};
 use crate::token::{Token, Width};
 
 mod errors;
+mod hits;
+mod index;
+mod neardup;
 mod search;
 mod writer;
 
@@ -111,6 +114,9 @@ fn _rust_sa(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(search::count_multi, m)?)?;
     m.add_function(wrap_pyfunction!(search::self_similar, m)?)?;
     m.add_function(wrap_pyfunction!(search::scan, m)?)?;
+    m.add_function(wrap_pyfunction!(neardup::search, m)?)?;
+    m.add_function(wrap_pyfunction!(neardup::write_index, m)?)?;
+    m.add_class::<index::PyIndex>()?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_class::<writer::PyPartWriter>()?;
     errors::register(m)?;

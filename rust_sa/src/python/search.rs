@@ -12,9 +12,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::errors::bad_argument;
+use super::hits::hits_dict;
+use super::index::AnyIndex;
+use super::neardup::refuse_part_files;
 use super::width;
 use crate::count as counting;
 use crate::layout::default_size_path;
+use crate::manifest;
 use crate::part::Part;
 use crate::queries::{self, check_queries, queries_from_ids, refuse_empty_rows};
 use crate::sa::{self, SaError, SuffixArray};
@@ -24,7 +28,7 @@ use crate::{cli, selfsim};
 
 /// Queries given as a path (query file or .npy), a 2-D integer array, or a
 /// sequence of token sequences.
-fn queries_arg<T: Token>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<T>>> {
+pub(super) fn queries_arg<T: Token>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<T>>> {
     if let Ok(path) = obj.extract::<PathBuf>() {
         return Ok(queries::read_queries(&path)?);
     }
@@ -71,7 +75,7 @@ fn queries_arg<T: Token>(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<T>>> {
 }
 
 /// The part and its suffix array, both checked.
-fn open_with_sa<T: Token>(
+pub(super) fn open_with_sa<T: Token>(
     train: &Path,
     size: &Path,
     sa_path: &Path,
@@ -82,24 +86,33 @@ fn open_with_sa<T: Token>(
 }
 
 /// The `.size` and suffix-array paths of a part: the given ones, or the defaults beside `train`.
-fn part_paths(train: &Path, size: Option<PathBuf>, sa: Option<PathBuf>) -> (PathBuf, PathBuf) {
+pub(super) fn part_paths(
+    train: &Path,
+    size: Option<PathBuf>,
+    sa: Option<PathBuf>,
+) -> (PathBuf, PathBuf) {
     (
         size.unwrap_or_else(|| default_size_path(train)),
         sa.unwrap_or_else(|| sa::default_path(train)),
     )
 }
 
-/// Number of occurrences of `query` inside the documents of a part.
+/// Number of occurrences of `query` inside the documents of a part, or of
+/// all parts of an index folder.
 #[pyfunction]
-#[pyo3(signature = (train, query, size=None, sa=None, token_bytes=2))]
+#[pyo3(signature = (train, query, size=None, sa=None, token_bytes=None))]
 pub(super) fn count(
     py: Python<'_>,
     train: PathBuf,
     query: Vec<u32>,
     size: Option<PathBuf>,
     sa: Option<PathBuf>,
-    token_bytes: u8,
+    token_bytes: Option<u8>,
 ) -> PyResult<u64> {
+    if manifest::is_index(&train) {
+        refuse_part_files(&size, &sa)?;
+        return AnyIndex::open(py, &train, token_bytes)?.count(py, query);
+    }
     let (size, sa_path) = part_paths(&train, size, sa);
     fn go<T: Token>(py: Python<'_>, t: &Path, s: &Path, sp: &Path, q: Vec<u32>) -> PyResult<u64> {
         let q: Vec<T> = tokens_from_ids(q, || "query #0".into())?;
@@ -109,25 +122,31 @@ pub(super) fn count(
             Ok::<_, SaError>(counting::count(part.tokens(), sa.body(), &q))
         })?)
     }
-    match width(token_bytes)? {
+    match width(token_bytes.unwrap_or(2))? {
         Width::U16 => go::<u16>(py, &train, &size, &sa_path, query),
         Width::U32 => go::<u32>(py, &train, &size, &sa_path, query),
     }
 }
 
 /// Occurrence counts (uint64 array) of many queries: a 2-D array, a list of
-/// token sequences, or a path to a query file or `.npy` array.
+/// token sequences, or a path to a query file or `.npy` array; in a part,
+/// or summed over the parts of an index folder.
 #[pyfunction]
-#[pyo3(signature = (train, queries, size=None, sa=None, token_bytes=2, progress=false))]
+#[pyo3(signature = (train, queries, size=None, sa=None, token_bytes=None, progress=false))]
 pub(super) fn count_multi<'py>(
     py: Python<'py>,
     train: PathBuf,
     queries: &Bound<'py, PyAny>,
     size: Option<PathBuf>,
     sa: Option<PathBuf>,
-    token_bytes: u8,
+    token_bytes: Option<u8>,
     progress: bool,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    if manifest::is_index(&train) {
+        refuse_part_files(&size, &sa)?;
+        let counts = AnyIndex::open(py, &train, token_bytes)?.count_multi(py, queries, progress)?;
+        return Ok(PyArray1::from_vec(py, counts));
+    }
     let (size, sa_path) = part_paths(&train, size, sa);
     fn go<T: Token>(
         py: Python<'_>,
@@ -146,7 +165,7 @@ pub(super) fn count_multi<'py>(
             Ok::<_, SaError>(c)
         })?)
     }
-    let counts = match width(token_bytes)? {
+    let counts = match width(token_bytes.unwrap_or(2))? {
         Width::U16 => go::<u16>(py, &train, &size, &sa_path, queries_arg(queries)?, progress)?,
         Width::U32 => go::<u32>(py, &train, &size, &sa_path, queries_arg(queries)?, progress)?,
     };
@@ -251,30 +270,5 @@ pub(super) fn scan<'py>(
             progress,
         )?,
     };
-    let out = PyDict::new(py);
-    out.set_item(
-        "target",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.target)),
-    )?;
-    out.set_item(
-        "metric",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.metric as u8)),
-    )?;
-    out.set_item(
-        "doc_id",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.doc_id)),
-    )?;
-    out.set_item(
-        "offset",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.offset)),
-    )?;
-    out.set_item(
-        "position",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.position)),
-    )?;
-    out.set_item(
-        "distance",
-        PyArray1::from_iter(py, hits.iter().map(|h| h.distance)),
-    )?;
-    Ok(out)
+    hits_dict(py, &hits)
 }

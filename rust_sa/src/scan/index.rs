@@ -9,6 +9,7 @@
 //! early.
 
 use crate::dense::{DenseIds, ABSENT};
+use crate::myers::Pattern;
 use crate::token::Token;
 
 /// Per-target counters of the filter: `u8` for targets up to 255 tokens,
@@ -50,7 +51,7 @@ pub(super) enum Entry {
     Sparse(u32, u32),
 }
 
-/// The inverted index of the targets and their bit masks for Myers' algorithm.
+/// The inverted index of the targets and their masks for Myers' algorithm.
 pub(super) struct Index<T: Token, C: Counter> {
     pub(super) targets: Vec<Vec<T>>,
     pub(super) len: usize,
@@ -63,39 +64,26 @@ pub(super) struct Index<T: Token, C: Counter> {
     /// Sparse postings, by decreasing multiplicity within a token.
     pub(super) post_target: Vec<u32>,
     pub(super) post_mult: Vec<u32>,
-    /// Per target: its distinct tokens (sorted) and their match masks.
-    pub(super) peq_keys: Vec<Vec<T>>,
-    pub(super) peq_words: Vec<Vec<u64>>,
+    /// Per target: its match masks for the Levenshtein distance.
+    pub(super) patterns: Vec<Pattern<T>>,
 }
 
 impl<T: Token, C: Counter> Index<T, C> {
     pub(super) fn new(targets: Vec<Vec<T>>) -> Self {
         let k = targets.len();
         let len = targets[0].len();
-        let words = len.div_ceil(64);
         // (token, target, multiplicity) of every distinct token of every
         // target, from sorted copies of the targets: sorting beats hashing
         // here, and the index is built on every call.
         let mut holdings: Vec<(T, u32, u32)> = Vec::with_capacity(k * len);
-        let mut peq_keys = Vec::with_capacity(k);
-        let mut peq_words = Vec::with_capacity(k);
+        let mut patterns = Vec::with_capacity(k);
         for (t, target) in targets.iter().enumerate() {
             let mut sorted = target.clone();
             sorted.sort_unstable();
-            let mut keys = Vec::new();
             for run in sorted.chunk_by(|a, b| a == b) {
-                keys.push(run[0]);
                 holdings.push((run[0], t as u32, run.len() as u32));
             }
-            let mut masks = vec![0u64; keys.len() * words];
-            for (i, x) in target.iter().enumerate() {
-                // Keys are the target's own tokens, so the search succeeds.
-                if let Ok(j) = keys.binary_search(x) {
-                    masks[j * words + i / 64] |= 1 << (i % 64);
-                }
-            }
-            peq_keys.push(keys);
-            peq_words.push(masks);
+            patterns.push(Pattern::new(target));
         }
         // By token, then by decreasing multiplicity and target: the order a
         // sparse posting list is kept in.
@@ -134,8 +122,7 @@ impl<T: Token, C: Counter> Index<T, C> {
             rows,
             post_target,
             post_mult,
-            peq_keys,
-            peq_words,
+            patterns,
         }
     }
 

@@ -9,8 +9,9 @@
 //! through an inverted index. Tokens that many targets contain get a dense
 //! row of per-target multiplicities, updated with one vectorisable pass;
 //! the others get a short posting list. Windows that pass the filter are
-//! verified exactly (Hamming by comparison, Levenshtein bit-parallel), and per
-//! target and metric the closest non-overlapping windows are kept greedily.
+//! verified exactly (Hamming by comparison, Levenshtein bit-parallel, see the
+//! `myers` module), and per target and metric the closest non-overlapping
+//! windows are kept greedily (the `hits` module's selection).
 //!
 //! The index and the per-thread counts have one slot per distinct token of
 //! the targets (see [`crate::dense`]), never one per id up to the largest, so
@@ -25,6 +26,8 @@ use rayon::prelude::*;
 
 use crate::error::FormatError;
 use crate::format::Document;
+use crate::hits::{hamming, select, Found};
+pub use crate::hits::{Hit, Metric};
 use crate::queries::check_queries;
 use crate::token::Token;
 
@@ -33,14 +36,6 @@ mod window;
 
 use index::{Counter, Index};
 use window::Window;
-
-/// Distance metrics of the scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[repr(u8)]
-pub enum Metric {
-    Hamming = 0,
-    Levenshtein = 1,
-}
 
 /// Bad scan parameters.
 #[derive(Debug, thiserror::Error)]
@@ -61,35 +56,6 @@ pub enum ScanError {
         "document #{index} has {len} tokens; documents above 2^32 - 1 tokens cannot be scanned"
     )]
     DocumentTooLong { index: usize, len: usize },
-}
-
-/// One kept window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Hit {
-    pub target: u32,
-    pub metric: Metric,
-    pub distance: u32,
-    /// Index of the document in the part.
-    pub doc_index: u32,
-    pub doc_id: u32,
-    /// Window start, in tokens from the start of the document body.
-    pub offset: u32,
-    /// Window start, in tokens of the whole part.
-    pub position: u64,
-}
-
-/// Number of positions where `a` and `b` differ.
-fn hamming<T: Token>(a: &[T], b: &[T]) -> u32 {
-    a.iter().zip(b).filter(|(x, y)| x != y).count() as u32
-}
-
-/// Candidate window before the greedy selection.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Found {
-    target: u32,
-    metric: Metric,
-    distance: u32,
-    offset: u32,
 }
 
 fn scan_document<T: Token, C: Counter>(
@@ -127,21 +93,21 @@ fn scan_document<T: Token, C: Counter>(
                     target: t as u32,
                     metric: Metric::Hamming,
                     distance: h,
-                    offset: p as u32,
+                    start: p as u64,
                 });
             }
             // Levenshtein never exceeds Hamming; it is 0 exactly when Hamming is.
             let l = if h == 0 {
-                0
+                Some(0)
             } else {
-                w.levenshtein(index, t, window)
+                w.levenshtein(index, t, window, bound(max_distance))
             };
-            if l as usize <= max_distance {
+            if let Some(l) = l {
                 found.push(Found {
                     target: t as u32,
                     metric: Metric::Levenshtein,
                     distance: l,
-                    offset: p as u32,
+                    start: p as u64,
                 });
             }
         }
@@ -150,32 +116,14 @@ fn scan_document<T: Token, C: Counter>(
     for &x in &body[body.len() - len..] {
         w.leave(index, x);
     }
+    // Selecting per document equals selecting over the part: windows of
+    // different documents never overlap.
     select(found, len)
 }
 
-/// Greedy selection per target and metric: closest first, earliest on ties,
-/// dropping windows that overlap one already kept. Windows of different
-/// documents never overlap, so selecting per document gives the same result
-/// as selecting over the whole part.
-fn select(mut found: Vec<Found>, len: usize) -> Vec<Found> {
-    found.sort_unstable();
-    let mut kept = Vec::new();
-    let mut group: Vec<u32> = Vec::new();
-    let mut key = None;
-    for f in found {
-        if key != Some((f.target, f.metric)) {
-            key = Some((f.target, f.metric));
-            group.clear();
-        }
-        let i = group.partition_point(|&o| o < f.offset);
-        let clash_right = i < group.len() && ((group[i] - f.offset) as usize) < len;
-        let clash_left = i > 0 && ((f.offset - group[i - 1]) as usize) < len;
-        if !clash_left && !clash_right {
-            group.insert(i, f.offset);
-            kept.push(f);
-        }
-    }
-    kept
+/// `max_distance` as a bound of the distances, which are `u32`.
+pub(crate) fn bound(max_distance: usize) -> u32 {
+    u32::try_from(max_distance).unwrap_or(u32::MAX)
 }
 
 fn scan_with<T: Token, C: Counter>(
@@ -201,8 +149,8 @@ fn scan_with<T: Token, C: Counter>(
                         distance: f.distance,
                         doc_index: i as u32,
                         doc_id: d.id,
-                        offset: f.offset,
-                        position: (d.start + f.offset as usize) as u64,
+                        offset: f.start as u32,
+                        position: d.start as u64 + f.start,
                     })
                     .collect();
                 progress(body.len() as u64);
@@ -213,6 +161,20 @@ fn scan_with<T: Token, C: Counter>(
     let mut hits: Vec<Hit> = per_doc.into_iter().flatten().collect();
     hits.par_sort_unstable();
     hits
+}
+
+/// Refuses documents whose window offsets would not fit a hit's `u32`.
+pub(crate) fn check_documents(docs: &[Document]) -> Result<(), ScanError> {
+    match docs
+        .iter()
+        .position(|d| d.end - d.start > u32::MAX as usize)
+    {
+        Some(index) => Err(ScanError::DocumentTooLong {
+            index,
+            len: docs[index].end - docs[index].start,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Scans the documents of a part for near duplicates of `targets` (all of one
@@ -240,15 +202,7 @@ pub fn scan<T: Token>(
             max: u32::MAX as usize,
         });
     }
-    if let Some(index) = docs
-        .iter()
-        .position(|d| d.end - d.start > u32::MAX as usize)
-    {
-        return Err(ScanError::DocumentTooLong {
-            index,
-            len: docs[index].end - docs[index].start,
-        });
-    }
+    check_documents(docs)?;
     // Targets may be longer than the part: they then simply match nowhere.
     check_queries::<T, _>(&targets, usize::MAX)?;
     Ok(if expected <= u8::MAX as usize {
@@ -259,4 +213,4 @@ pub fn scan<T: Token>(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,6 +1,6 @@
 //! The sliding window of the scan: the multiset overlap of the window with
 //! every target, kept up to date token by token, and the exact Levenshtein
-//! distance of a window that passes the filter.
+//! distance of a window that passes the filter (see the `myers` module).
 //!
 //! Invariant: after `enter` of every token of a window (and `leave` of every
 //! token that slid out), `overlap[t]` is the size of the multiset
@@ -8,6 +8,7 @@
 //! restores the state of a fresh window.
 
 use super::index::{Counter, Entry, Index};
+use crate::myers::Scratch;
 use crate::token::Token;
 
 /// Per-thread sliding-window state.
@@ -16,18 +17,15 @@ pub(super) struct Window<C> {
     pub(super) overlap: Vec<C>,
     /// Occurrences in the window of each token that some target holds, by slot.
     pub(super) counts: Vec<u32>,
-    pub(super) pv: Vec<u64>,
-    pub(super) mv: Vec<u64>,
+    scratch: Scratch,
 }
 
 impl<C: Counter> Window<C> {
     pub(super) fn new<T: Token>(index: &Index<T, C>) -> Self {
-        let words = index.len.div_ceil(64);
         Window {
             overlap: vec![C::default(); index.targets.len()],
             counts: vec![0; index.entries.len()],
-            pv: vec![0; words],
-            mv: vec![0; words],
+            scratch: Scratch::default(),
         }
     }
 
@@ -89,64 +87,15 @@ impl<C: Counter> Window<C> {
         }
     }
 
-    /// Levenshtein distance between `window` and target `t` with Myers'
-    /// bit-parallel algorithm in Hyyrö's multi-word form (64 target tokens per
-    /// word); the target is the pattern, the window the text.
+    /// Levenshtein distance between `window` and target `t`, if it is at
+    /// most `max`.
     pub(super) fn levenshtein<T: Token>(
         &mut self,
         index: &Index<T, C>,
         t: usize,
         window: &[T],
-    ) -> u32 {
-        let m = index.len;
-        let words = self.pv.len();
-        let keys = &index.peq_keys[t];
-        let masks = &index.peq_words[t];
-        self.pv.fill(!0);
-        self.mv.fill(0);
-        let last = 1u64 << ((m - 1) % 64);
-        let mut score = m as i64;
-        for x in window {
-            let eq_at = keys.binary_search(x).ok();
-            // The top row is D[0][j] = j: every column enters with +1.
-            let mut hin = 1i64;
-            for b in 0..words {
-                let eq = eq_at.map_or(0, |j| masks[j * words + b]);
-                let high = if b + 1 == words { last } else { 1 << 63 };
-                hin = advance(&mut self.pv[b], &mut self.mv[b], eq, hin, high);
-            }
-            score += hin;
-        }
-        score as u32
+        max: u32,
+    ) -> Option<u32> {
+        index.patterns[t].distance_within(window, max, &mut self.scratch)
     }
-}
-
-/// One column step of one 64-row block (Hyyrö 2003); returns the horizontal
-/// delta leaving the block at row `high`.
-#[inline]
-fn advance(pv: &mut u64, mv: &mut u64, mut eq: u64, hin: i64, high: u64) -> i64 {
-    let xv = eq | *mv;
-    if hin < 0 {
-        eq |= 1;
-    }
-    let xh = (((eq & *pv).wrapping_add(*pv)) ^ *pv) | eq;
-    let mut ph = *mv | !(xh | *pv);
-    let mut mh = *pv & xh;
-    let hout = if ph & high != 0 {
-        1
-    } else if mh & high != 0 {
-        -1
-    } else {
-        0
-    };
-    ph <<= 1;
-    mh <<= 1;
-    if hin < 0 {
-        mh |= 1;
-    } else if hin > 0 {
-        ph |= 1;
-    }
-    *pv = mh | !(xv | ph);
-    *mv = ph & xv;
-    hout
 }
