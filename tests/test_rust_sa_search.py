@@ -155,7 +155,7 @@ def test_cli_search_writes_what_scan_writes(planted: dict, tmp_path: Path) -> No
     train, queries = planted["trains"][0], planted["queries"]
     q = tmp_path / "q.npy"
     np.save(q, queries)
-    for d in ("5", "20"):
+    for d in ("0", "5", "10", "20", "50"):  # the distances; 50 on 100-token queries falls back to the scan
         scanned, searched = tmp_path / "scan.npy", tmp_path / "search.npy"
         r = _cli("scan", str(train), "--targets", str(q), "--max-distance", d, "--out", str(scanned))
         assert r.returncode == 0, r.stderr
