@@ -81,6 +81,8 @@ def sok_organised(world: dict, s, canaries, flags) -> tuple[list[dict], dict[str
         for row, v in zip(rows, values):
             row[name] = v
 
+    frequencies = smoothed_frequencies(world["counts"])
+
     def own(moments: bool = False):
         return token_scores(target, tokens, bs, moments=moments, pad_id=pad)
 
@@ -93,7 +95,7 @@ def sok_organised(world: dict, s, canaries, flags) -> tuple[list[dict], dict[str
         ("min_k", lambda: [A.min_k(x, s.k) for x in own()]),
         ("min_k_plus", lambda: [A.min_k_plus(x, s.k) for x in own(moments=True)]),
         ("surp", lambda: [surp(x, s.surp_fraction, s.surp_max_entropy) for x in own(moments=True)]),
-        ("dc_pdd", lambda: [dc_pdd(x, t, smoothed_frequencies(world["counts"]), s.dc_pdd_a) for x, t in zip(own(), tokens)]),
+        ("dc_pdd", lambda: [dc_pdd(x, t, frequencies, s.dc_pdd_a) for x, t in zip(own(), tokens)]),
     ):
         start = time.perf_counter()
         each(name, fn())

@@ -32,8 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from linux_corpus import GLOB, prepare  # noqa: E402
-from neardup_search import SPEEDUP, TARGETS, table  # noqa: E402
-from rust_sa_bench import LENGTH, sample_windows  # noqa: E402
+from neardup_search import SPEEDUP, TARGETS, random_queries, table  # noqa: E402
+from rust_sa_bench import LENGTH  # noqa: E402
 
 from mosaic_exp import _rust_sa  # noqa: E402
 from mosaic_exp.neardup.tokenizing import load_tokenizer  # noqa: E402
@@ -80,16 +80,6 @@ def licence_queries(src: Path, tokenizer, k: int, rng: np.random.Generator) -> n
         if len(out) == k:
             break
     return np.asarray(out, dtype=np.uint16)
-
-
-def random_queries(index, k: int, rng: np.random.Generator) -> np.ndarray:
-    per_part = np.bincount(rng.integers(index.n_parts, size=k), minlength=index.n_parts)
-    out = []
-    for train, n in zip(index.parts, per_part):
-        if n:
-            tokens = np.memmap(train, dtype="<u2", mode="r")
-            out.append(sample_windows(tokens, _rust_sa.read_documents(train), int(n), rng))
-    return np.concatenate(out)[rng.permutation(k)]
 
 
 def main() -> None:

@@ -47,9 +47,12 @@ def _key_values(cache: object, width: int) -> list[tuple[torch.Tensor, torch.Ten
     return pairs  # type: ignore[return-value]
 
 
-def _cache_kwarg(model: PreTrainedModel) -> str:
-    """The forward argument that takes a cache: ``cache`` from transformers 5.24, ``past_key_values`` before."""
-    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+def _forward_arguments(model: PreTrainedModel) -> tuple[str, dict[str, int]]:
+    """The forward's name for a cache (``cache`` from transformers 5.24, ``past_key_values`` before),
+    and the argument that skips the vocabulary projection where it has one (only the cache is wanted)."""
+    parameters = inspect.signature(model.forward).parameters
+    skip = {"logits_to_keep": 1} if "logits_to_keep" in parameters else {}
+    return ("cache" if "cache" in parameters else "past_key_values"), skip
 
 
 def _logprobs(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -95,13 +98,11 @@ def suffix_logprobs(
         if r.shared >= 2:
             by_base[r.base].append(i)
     device = next(model.parameters()).device
-    cache_kwarg = _cache_kwarg(model)
+    cache_kwarg, skip = _forward_arguments(model)
     used = sorted(by_base)
     for start in range(0, len(used), batch_size):
         chunk = used[start : start + batch_size]
         ids, attention = pad_right([bases[b] for b in chunk], pad_id)
-        # Only the cache is wanted: skip the vocabulary projection where the model allows it.
-        skip = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
         # A cache without the model's config keeps every position, also of sliding-window layers,
         # so that it can be cut at any width; the continuation's cache applies the window again.
         kept = {cache_kwarg: DynamicCache(), **skip}

@@ -71,8 +71,13 @@ def _record(path: Path, n: int, line: bytes) -> dict[str, Any]:
     return record
 
 
-def read_records(path: Path, text_field: str, id_field: str | None = None, skip: int = 0, limit: int | None = None) -> Iterator[Doc]:
-    """The documents of one file: ``limit`` of them (all by default) after the first ``skip``."""
+def read_records(
+    path: Path, text_field: str, id_field: str | None = None, skip: int = 0, limit: int | None = None, setting: str = "neardup.corpus"
+) -> Iterator[Doc]:
+    """The documents of one file: ``limit`` of them (all by default) after the first ``skip``.
+
+    ``setting`` is the config group whose ``text_field`` / ``id_field`` an error tells the user to set.
+    """
     for k, (n, line) in enumerate(numbered_lines(path)):
         if k < skip:
             continue
@@ -82,11 +87,11 @@ def read_records(path: Path, text_field: str, id_field: str | None = None, skip:
         text = record.get(text_field)
         if not isinstance(text, str):
             fields = ", ".join(record) or "none"
-            raise UserError(f"{path}, line {n}: no string field {text_field!r} (fields: {fields}); set neardup.corpus.text_field")
+            raise UserError(f"{path}, line {n}: no string field {text_field!r} (fields: {fields}); set {setting}.text_field")
         doc_id = None
         if id_field is not None:
             if id_field not in record:
-                raise UserError(f"{path}, line {n}: no field {id_field!r}; set neardup.corpus.id_field (or null)")
+                raise UserError(f"{path}, line {n}: no field {id_field!r}; set {setting}.id_field (or null)")
             doc_id = str(record[id_field])
         yield Doc(text, path, doc_id)
 

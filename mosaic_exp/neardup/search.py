@@ -11,8 +11,6 @@ name where the corpus kept one), the offset, the distance and the matched text.
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from mosaic_exp import _rust_sa
 from mosaic_exp.errors import MissingInput, UserError
 from mosaic_exp.neardup.artifacts import IDS
 from mosaic_exp.neardup.config import NeardupSearchConfig
+from mosaic_exp.neardup.jsonl import read_records
 from mosaic_exp.neardup.parts import token_dtype
 from mosaic_exp.neardup.tokenizing import load_tokenizer
 
@@ -56,17 +55,7 @@ def _texts(path: Path, text_field: str) -> list[str]:
     """The texts of a .txt file (one per non-empty line) or of a .jsonl / .jsonl.gz file (``text_field``)."""
     if path.suffix == ".txt":
         return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    opener = gzip.open if path.suffix == ".gz" else open
-    texts = []
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                raise UserError(f"{path} line {number} has no text field {text_field!r}; set search.text_field")
-            texts.append(record[text_field])
-    return texts
+    return [doc.text for doc in read_records(path, text_field, setting="search")]
 
 
 def load_queries(settings: NeardupSearchConfig, tokenizer: Any | None) -> list[Query]:
@@ -132,10 +121,6 @@ def search(settings: NeardupSearchConfig) -> tuple[list[Query], pd.DataFrame, di
     tokenizer_name = settings.tokenizer or index.tokenizer
     tokenizer = load_tokenizer(tokenizer_name) if tokenizer_name else None
     queries = load_queries(settings, tokenizer)
-    metric, mode = _value(settings.metric), _value(settings.mode)
-    hits = index.search([np.asarray(q.tokens, dtype=np.uint32) for q in queries], settings.max_distance, metric=metric, mode=mode)
+    queried = [np.asarray(q.tokens, dtype=np.uint32) for q in queries]
+    hits = index.search(queried, settings.max_distance, metric=settings.metric.value, mode=settings.mode.value)
     return queries, hits_frame(index, queries, hits, tokenizer), hits["stats"]
-
-
-def _value(option: Any) -> str:
-    return option.value if hasattr(option, "value") else str(option)

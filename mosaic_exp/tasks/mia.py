@@ -87,9 +87,9 @@ def membership_report(
     if reference is None or mlm is None:
         models = resolve_models(cfg, tiny_models(artifacts))
         reference, mlm = reference or models.reference, mlm or models.mlm
-    counted = reference_counts(cfg, tokenizer, artifacts)
-    counts = None if counted is None else load_token_counts(counted)
-    artifacts = {**artifacts, **({"token_counts": counted} if counted else {})}
+    counts = None
+    if (counted := reference_counts(cfg, tokenizer, artifacts)) is not None:
+        artifacts, counts = {**artifacts, "token_counts": counted}, load_token_counts(counted)
     header = {
         "config": OmegaConf.to_container(cfg, resolve=True),
         "model": cfg.model.name_or_path,
@@ -201,8 +201,7 @@ def mia_dataset(cfg: DictConfig) -> dict[str, Any]:
             "dropped": fit.dropped,
         },
     }
-    counted = reference_counts(cfg, tokenizer, {})
-    if counted is not None:
-        header["artifacts"] = {"token_counts": str(counted.path)}
-    counts = None if counted is None else load_token_counts(counted)
+    counts = None
+    if (counted := reference_counts(cfg, tokenizer, {})) is not None:
+        header["artifacts"], counts = {"token_counts": str(counted.path)}, load_token_counts(counted)
     return _report(cfg, model, tokenizer, members, non_members, reference, header, with_text=True, mlm=mlm, token_counts=counts)
