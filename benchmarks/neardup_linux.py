@@ -6,6 +6,9 @@ their suffix arrays), then measures on it, in one run:
 
 * build: tokenizing (MB/s on a sample of files) and `make` (tokens/s of a
   suffix array written to a scratch file);
+* memory: peak resident bytes/token of `rust-sa make` (every core) and of
+  `rust-sa self-similar --length 100` on part 0, each a whole process of the
+  `rust-sa` script users run (interpreter and extension included);
 * count: `Index.count_multi` of 100-token windows, queries/s, and the fixed
   cost of a call on the open index;
 * search: `Index.search` latency (median, p95) at d=10 and d=20 for 100-token
@@ -33,11 +36,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from linux_corpus import GLOB, prepare  # noqa: E402
 from neardup_search import SPEEDUP, TARGETS, random_queries, table  # noqa: E402
-from rust_sa_bench import LENGTH  # noqa: E402
+from rust_sa_bench import LENGTH, python_wrapper, run_child  # noqa: E402
 
 from mosaic_exp import _rust_sa  # noqa: E402
 from mosaic_exp.neardup.tokenizing import load_tokenizer  # noqa: E402
 
+# Peak resident bytes per token of make and self-similar.
+MEMORY = 6.5
 LICENCE = "This program is free software; you can redistribute it and/or modify"
 
 
@@ -63,6 +68,19 @@ def make_rate(part) -> float:
     seconds = time.perf_counter() - start
     scratch.unlink()
     return part.n_tokens / seconds
+
+
+def peak_bytes_per_token(part, scratch: Path) -> dict[str, float]:
+    """Peak resident bytes/token of `make` and `self-similar` on `part`, each run as a `rust-sa` process."""
+    cores = str(len(os.sched_getaffinity(0)))
+    commands = {
+        "make": ["make", str(part.train), "--out", str(scratch / "scratch.sa.npy")],
+        "self-similar": ["self-similar", str(part.train), "--length", str(LENGTH), "--out", str(scratch / "scratch")],
+    }
+    peaks = {name: run_child([*python_wrapper(), "--quiet", "--threads", cores, *cmd])[2] / part.n_tokens for name, cmd in commands.items()}
+    for leftover in scratch.glob("scratch*.npy"):
+        leftover.unlink()
+    return peaks
 
 
 def licence_queries(src: Path, tokenizer, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -102,6 +120,7 @@ def main() -> None:
     licence = licence_queries(src, tokenizer, max(4, args.queries // 10), rng)
 
     build = {"tokenize MB/s": tokenize_rate(src, tokenizer), "make Mtokens/s": make_rate(parts[0]) / 1e6}
+    memory = peak_bytes_per_token(parts[0], args.dir)
     index.count_multi(queries[:1])
     fixed = min(_timed(lambda: index.count_multi(queries[:1])) for _ in range(20))
     many = np.concatenate([queries] * max(1, 20_000 // len(queries)))
@@ -132,6 +151,12 @@ def main() -> None:
     print(f"\nLinux 6.1 sources (*.c, *.h up to 256 KB): {index.n_tokens:,} tokens, {index.n_documents:,} files, {index.n_parts} parts;")
     print(f"{len(os.sched_getaffinity(0))} cores, index opened in {open_s * 1e3:.0f} ms, load average {os.getloadavg()[0]:.1f}")
     print(f"build: tokenize {build['tokenize MB/s']:.1f} MB/s, make {build['make Mtokens/s']:.1f} M tokens/s")
+    memory_ok = all(v <= MEMORY for v in memory.values())
+    print(
+        f"peak memory on part 0 ({parts[0].n_tokens:,} tokens), rust-sa script, target <= {MEMORY} bytes/token: "
+        + ", ".join(f"{name} {v:.2f}" for name, v in memory.items())
+        + f"  {'PASS' if memory_ok else 'FAIL'}"
+    )
     print(f"count-multi: {count_rate:,.0f} queries/s, fixed cost of a call {fixed * 1e3:.2f} ms;", end=" ")
     print(f"licence windows occur {int(np.median(boiler_counts)):,} times exactly (median; their near copies: hits/query below)")
     columns = (
@@ -156,7 +181,7 @@ def main() -> None:
             f"{statistics.mean(found[(kind, d)]):>11.0f}  {'PASS' if ok else 'FAIL'}"
         )
     print(f"seeds and scan hits identical: {'PASS' if identical else 'FAIL'}")
-    print("overall:", "PASS" if all(verdicts) and identical else "FAIL")
+    print("overall:", "PASS" if all(verdicts) and identical and memory_ok else "FAIL")
 
 
 def _timed(fn) -> float:

@@ -154,6 +154,12 @@ def test_self_similar_equals_naive_counting(tmp_path_factory, docs, length) -> N
     positions, counts = _rust_sa.self_similar(train, length=length)
     got = np.split(positions, np.cumsum(counts)[:-1]) if len(counts) else []
     assert sorted(g.tolist() for g in got) == expected
+    # Written as found, to files: the same clusters in the same order.
+    found = _rust_sa.write_self_similar(train, tmp / "p.npy", tmp / "c.npy", length=length)
+    written = np.load(tmp / "p.npy"), np.load(tmp / "c.npy")
+    assert found == (len(expected), sum(map(len, expected)))
+    assert [w.dtype for w in written] == [np.uint64, np.uint64]
+    assert written[0].tolist() == positions.tolist() and written[1].tolist() == counts.tolist()
 
 
 # --- bad input --------------------------------------------------------------------

@@ -72,6 +72,32 @@ pub fn map_file(path: &Path) -> Result<Option<Mmap>, FileError> {
     Ok(Some(map))
 }
 
+/// Drops the pages of `map` that lie wholly inside its bytes `[start, end)`
+/// from the process's resident memory. The mapping stays valid: a later read
+/// faults a page in again from the page cache. Passes that read a whole file
+/// once (validation, checksums, a walk in order) use this so that the
+/// resident size of the process is what it still reads, not all it has read.
+pub fn release_pages(map: &Mmap, start: usize, end: usize) {
+    // Aligned to 64 KiB, a multiple of every page size in use.
+    const ALIGN: usize = 1 << 16;
+    #[cfg(unix)]
+    {
+        let from = start.next_multiple_of(ALIGN);
+        let to = end.min(map.len()) / ALIGN * ALIGN;
+        if from < to {
+            // SAFETY: every mapping of this crate is read-only and its file
+            // is not modified while mapped (see `map_file`), so a dropped
+            // page reads back exactly as it was. Advice is only a hint: a
+            // failure changes the resident size, nothing else.
+            let _ = unsafe {
+                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+            };
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (map, start, end);
+}
+
 /// Positioned reads and writes of large buffers in chunks spread over the
 /// rayon pool. A part's tokens and its suffix array are hundreds of MiB of
 /// fresh memory: copying them between the page cache and the buffer, and the

@@ -12,7 +12,7 @@ use std::path::Path;
 use memmap2::Mmap;
 
 use crate::error::FormatError;
-use crate::fileio::{map_file, read_exact_at, read_file, FileError};
+use crate::fileio::{map_file, read_exact_at, read_file, release_pages, FileError};
 use crate::format::{check_length, documents, offsets_from_bytes, Document};
 use crate::token::Token;
 
@@ -85,6 +85,11 @@ impl<T: Token> Part<T> {
     fn validated(tokens: TokenBuf<T>, size: &Path) -> Result<Self, FormatError> {
         let offsets = offsets_from_bytes(&read_file(size)?)?;
         let docs = documents(tokens.as_slice(), &offsets)?;
+        // Validation read every token; a search reads a few pages of them,
+        // so none need stay resident (they stay in the page cache).
+        if let TokenBuf::Mapped(m, _) = &tokens {
+            release_pages(m, 0, m.len());
+        }
         Ok(Part { tokens, docs })
     }
 

@@ -6,8 +6,12 @@
 //! repeat shows up as one cluster per `length`-token window of it, which is
 //! what per-position deduplication needs.
 
+use std::path::Path;
+
 use rayon::prelude::*;
 
+use crate::npy::{Appender, NpyError};
+use crate::sa::SuffixArray;
 use crate::token::Token;
 
 /// Clusters of repeated sequences, in suffix-array (lexicographic) order.
@@ -30,6 +34,9 @@ fn shares<T: Token>(tokens: &[T], a: usize, b: usize, len: usize) -> bool {
         && !tokens[a..a + len].contains(&T::SEPARATOR)
 }
 
+/// Suffixes per unit of parallel work.
+const CHUNK: usize = 1 << 16;
+
 /// Finds every sequence of `length` ≥ 1 tokens occurring ≥ 2 times in the
 /// bodies; `body_sa` are the body suffixes of the part's suffix array.
 /// `progress` gets the number of suffixes handled since its last call.
@@ -39,47 +46,110 @@ pub fn self_similar<T: Token>(
     length: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Clusters {
+    let mut all = Clusters::default();
+    let collect = |c: Option<&Clusters>| {
+        if let Some(c) = c {
+            all.positions.extend_from_slice(&c.positions);
+            all.counts.extend_from_slice(&c.counts);
+        }
+        Ok::<_, std::convert::Infallible>(())
+    };
+    match in_batches(tokens, body_sa, length, progress, collect) {
+        Ok(()) => all,
+        Err(never) => match never {},
+    }
+}
+
+/// [`self_similar`], written as it is found to the one-dimensional `uint64`
+/// arrays `positions` and `counts`, so that the clusters are never held in
+/// memory; the pages of the suffix array are dropped from the process once
+/// read. Returns the number of clusters and of occurrences.
+pub fn write_self_similar<T: Token>(
+    tokens: &[T],
+    sa: &SuffixArray,
+    length: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    positions: &Path,
+    counts: &Path,
+) -> Result<(usize, usize), NpyError> {
+    let mut p = Appender::<u64>::create(positions)?;
+    let mut c = Appender::<u64>::create(counts)?;
+    let body = sa.body();
+    let mut done = 0;
+    in_batches(tokens, body, length, progress, |chunk| {
+        match chunk {
+            Some(chunk) => {
+                p.extend(&chunk.positions)?;
+                c.extend(&chunk.counts)?;
+                done += CHUNK;
+            }
+            // A batch ended: the suffixes below its end are not read again,
+            // except by a cluster that crosses it.
+            None => sa.release_below(done.min(body.len())),
+        }
+        Ok::<_, NpyError>(())
+    })?;
+    Ok((c.finish()?, p.finish()?))
+}
+
+/// The clusters in suffix-array order: `emit` gets those of each chunk of
+/// [`CHUNK`] suffixes in turn (the clusters whose first suffix lies in the
+/// chunk), and `None` after each batch of chunks found in parallel.
+fn in_batches<T: Token, E>(
+    tokens: &[T],
+    body_sa: &[u32],
+    length: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    mut emit: impl FnMut(Option<&Clusters>) -> Result<(), E>,
+) -> Result<(), E> {
     let m = body_sa.len();
     let length = length.max(1);
     let share = |i: usize| shares(tokens, body_sa[i - 1] as usize, body_sa[i] as usize, length);
-    const CHUNK: usize = 1 << 16;
-    let parts: Vec<Clusters> = (0..m.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(m));
-            let mut out = Clusters::default();
-            // Each cluster is reported by the chunk holding its first suffix.
-            let mut prev = lo > 0 && share(lo);
-            let mut i = lo;
-            while i < hi {
-                let next = i + 1 < m && share(i + 1);
-                if !prev && next {
-                    let mut j = i + 1;
-                    while j + 1 < m && share(j + 1) {
-                        j += 1;
+    // Enough chunks per batch to keep every thread busy, few enough that a
+    // batch's results stay small.
+    let batch = CHUNK * (4 * rayon::current_num_threads()).max(16);
+    for start in (0..m).step_by(batch) {
+        let end = (start + batch).min(m);
+        let parts: Vec<Clusters> = (start..end)
+            .step_by(CHUNK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|lo| {
+                let hi = (lo + CHUNK).min(end);
+                let mut out = Clusters::default();
+                // Each cluster is reported by the chunk holding its first suffix.
+                let mut prev = lo > 0 && share(lo);
+                let mut i = lo;
+                while i < hi {
+                    let next = i + 1 < m && share(i + 1);
+                    if !prev && next {
+                        let mut j = i + 1;
+                        while j + 1 < m && share(j + 1) {
+                            j += 1;
+                        }
+                        let mut pos: Vec<u64> =
+                            body_sa[i..=j].iter().map(|&p| u64::from(p)).collect();
+                        pos.sort_unstable();
+                        out.counts.push(pos.len() as u64);
+                        out.positions.extend(pos);
+                        // The cluster ends where the next neighbour does not share.
+                        prev = false;
+                        i = j + 1;
+                        continue;
                     }
-                    let mut pos: Vec<u64> = body_sa[i..=j].iter().map(|&p| u64::from(p)).collect();
-                    pos.sort_unstable();
-                    out.counts.push(pos.len() as u64);
-                    out.positions.extend(pos);
-                    // The cluster ends where the next neighbour does not share.
-                    prev = false;
-                    i = j + 1;
-                    continue;
+                    prev = next;
+                    i += 1;
                 }
-                prev = next;
-                i += 1;
-            }
-            progress((hi - lo) as u64);
-            out
-        })
-        .collect();
-    let mut all = Clusters::default();
-    for p in parts {
-        all.positions.extend(p.positions);
-        all.counts.extend(p.counts);
+                progress((hi - lo) as u64);
+                out
+            })
+            .collect();
+        for p in &parts {
+            emit(Some(p))?;
+        }
+        emit(None)?;
     }
-    all
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mosaic_exp import _rust_sa
 from mosaic_exp.atomic import write_json_atomic
-from mosaic_exp.neardup.artifacts import CLUSTER_COUNTS, CLUSTER_POSITIONS, PART, SUFFIX_ARRAY, ArtifactKey, Stage, save_array
+from mosaic_exp.neardup.artifacts import CLUSTER_COUNTS, CLUSTER_POSITIONS, PART, SUFFIX_ARRAY, ArtifactKey, Stage
 from mosaic_exp.neardup.config import NeardupStep
 from mosaic_exp.neardup.steps.base import Artifacts, Step, read_part
 from mosaic_exp.store import Artifact
@@ -76,16 +76,17 @@ class IndexStep(Step):
 
         def builder(d: Path) -> None:
             part = read_part(tokenized)
-            positions, counts = _rust_sa.self_similar(
+            # Written as found: a part's clusters never need to fit in memory.
+            _rust_sa.write_self_similar(
                 str(part.train),
+                str(d / CLUSTER_POSITIONS),
+                str(d / CLUSTER_COUNTS),
                 length=length,
                 size=str(part.size),
                 sa=str(suffix_array.path / SUFFIX_ARRAY),
                 token_bytes=part.token_bytes,
                 progress=True,
             )
-            save_array(d / CLUSTER_POSITIONS, positions)
-            save_array(d / CLUSTER_COUNTS, counts)
 
         spec = {"version": VERSION, "tokenize": tokenized.key, "make": suffix_array.key, "length": length}
         return self.artifact(ArtifactKey(Stage.SELFSIM, i), spec, builder, build)

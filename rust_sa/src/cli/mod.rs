@@ -18,8 +18,8 @@ use crate::format::check_vocabulary;
 use crate::layout::with_suffix;
 use crate::part::Part;
 use crate::sa::{self, SaToken, SuffixArray};
+use crate::selfsim;
 use crate::token::{Token, Width};
-use crate::{npy, selfsim};
 
 mod args;
 mod search;
@@ -91,22 +91,17 @@ fn run_typed<T: SaToken>(command: Command, quiet: bool, threads: usize) -> Resul
             let part = open_part::<T>(&pa)?;
             let sa = open_sa(&sa_path(&sa, &pa), &part)?;
             let bar = progress_bar(sa.body().len() as u64, "self-similar", quiet);
-            let c = selfsim::self_similar(part.tokens(), sa.body(), length, &|n| bar.inc(n));
-            bar.finish_and_clear();
-            npy::write(
+            let (clusters, occurrences) = selfsim::write_self_similar(
+                part.tokens(),
+                &sa,
+                length,
+                &|n| bar.inc(n),
                 &with_suffix(&out, ".positions.npy"),
-                &[c.positions.len()],
-                &c.positions,
-            )?;
-            npy::write(
                 &with_suffix(&out, ".counts.npy"),
-                &[c.counts.len()],
-                &c.counts,
             )?;
+            bar.finish_and_clear();
             eprintln!(
-                "{} repeated sequences of {length} tokens, {} occurrences",
-                c.counts.len(),
-                c.positions.len()
+                "{clusters} repeated sequences of {length} tokens, {occurrences} occurrences"
             );
         }
         Command::Count { part, sa, query } => search::count::<T>(&part, &sa, query)?,

@@ -19,6 +19,17 @@ pub(super) struct Header {
 }
 
 pub(super) fn encode(descr: &str, shape: &[usize], note: Option<&str>) -> Vec<u8> {
+    encode_padded(descr, shape, note, 0)
+}
+
+/// [`encode`], padded to at least `min_len` bytes: a header rewritten in
+/// place once the length of its array is known keeps the size reserved for it.
+pub(super) fn encode_padded(
+    descr: &str,
+    shape: &[usize],
+    note: Option<&str>,
+    min_len: usize,
+) -> Vec<u8> {
     let dims = match shape {
         [n] => format!("({n},)"),
         _ => format!(
@@ -38,7 +49,7 @@ pub(super) fn encode(descr: &str, shape: &[usize], note: Option<&str>) -> Vec<u8
     // Pad so that the data starts at a multiple of 64 bytes, which keeps a
     // mapped array aligned for every element type.
     let unpadded = MAGIC.len() + 2 + 2 + dict.len() + 1;
-    let total = unpadded.div_ceil(64) * 64;
+    let total = unpadded.max(min_len).div_ceil(64) * 64;
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);

@@ -21,10 +21,12 @@ use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 
-use crate::fileio::{map_file, write_all_at, FileError};
+use crate::fileio::{map_file, release_pages, write_all_at, FileError};
 
+mod append;
 mod header;
 
+pub use append::Appender;
 use header::{encode, Header};
 
 /// The first bytes of every `.npy` file.
@@ -75,9 +77,7 @@ pub fn write_with_note<E: Element>(
     note: Option<&str>,
 ) -> Result<(), NpyError> {
     debug_assert_eq!(shape.iter().product::<usize>(), data.len());
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
+    let tmp = temporary_path(path);
     // The data goes from the caller's buffer straight to the file, without
     // passing through a user-space copy.
     let written = File::create(&tmp)
@@ -91,6 +91,13 @@ pub fn write_with_note<E: Element>(
         let _ = fs::remove_file(&tmp);
     }
     Ok(written.map_err(FileError::write(path))?)
+}
+
+/// Where an array is written before it is renamed to `path`.
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp{}", std::process::id()));
+    PathBuf::from(tmp)
 }
 
 /// A memory-mapped `.npy` array.
@@ -144,6 +151,17 @@ impl NpyMap {
         let bytes = self.map.as_ref().map(|m| &m[self.offset..]).unwrap_or(&[]);
         bytemuck::try_cast_slice(bytes)
             .map_err(|e| bad(&self.path, format!("misaligned data: {e}")))
+    }
+
+    /// Drops the pages that hold the data's bytes `[start, end)` (those
+    /// wholly inside it) from the process's resident memory. The mapping
+    /// stays valid: a later read faults them in again from the page cache.
+    /// Long sequential passes over an array use this to keep the resident
+    /// size of the process down to what they still read.
+    pub fn release(&self, start: usize, end: usize) {
+        if let Some(map) = &self.map {
+            release_pages(map, self.offset + start, self.offset + end);
+        }
     }
 
     /// Copies the data into `u32`s, accepting any unsigned integer dtype

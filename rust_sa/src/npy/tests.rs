@@ -52,3 +52,42 @@ fn notes_ride_in_a_comment_after_the_dictionary() {
     write(&path, &[1], &[1u32]).unwrap();
     assert_eq!(NpyMap::open(&path).unwrap().note, None);
 }
+
+#[test]
+fn appended_arrays_read_back_and_never_appear_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.npy");
+    for pieces in [vec![], vec![vec![]], vec![vec![1u64, 2], vec![], vec![3]]] {
+        let _ = std::fs::remove_file(&path);
+        let mut a = Appender::<u64>::create(&path).unwrap();
+        for p in &pieces {
+            a.extend(p).unwrap();
+        }
+        assert!(!path.exists(), "the array appears only when finished");
+        let want: Vec<u64> = pieces.concat();
+        assert_eq!(a.finish().unwrap(), want.len());
+        let m = NpyMap::open(&path).unwrap();
+        assert_eq!((m.shape.clone(), m.offset % 64), (vec![want.len()], 0));
+        assert_eq!(m.data::<u64>().unwrap(), want.as_slice());
+    }
+    // A long array's header takes the room reserved for it.
+    let mut a = Appender::<u32>::create(&path).unwrap();
+    let many: Vec<u32> = (0..1_000_003).collect();
+    a.extend(&many).unwrap();
+    a.finish().unwrap();
+    assert_eq!(
+        NpyMap::open(&path).unwrap().data::<u32>().unwrap(),
+        many.as_slice()
+    );
+    // Dropped unfinished, it leaves the previous array and no temporary file.
+    let mut a = Appender::<u32>::create(&path).unwrap();
+    a.extend(&[9]).unwrap();
+    drop(a);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["a.npy"]);
+    assert_eq!(NpyMap::open(&path).unwrap().shape, vec![1_000_003]);
+    assert!(Appender::<u32>::create(&dir.path().join("missing/b.npy")).is_err());
+}

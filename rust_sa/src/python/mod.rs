@@ -24,6 +24,7 @@ mod hits;
 mod index;
 mod neardup;
 mod search;
+mod selfsim;
 mod writer;
 
 /// The token width of a `token_bytes` argument.
@@ -112,7 +113,8 @@ fn _rust_sa(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(make, m)?)?;
     m.add_function(wrap_pyfunction!(search::count, m)?)?;
     m.add_function(wrap_pyfunction!(search::count_multi, m)?)?;
-    m.add_function(wrap_pyfunction!(search::self_similar, m)?)?;
+    m.add_function(wrap_pyfunction!(selfsim::self_similar, m)?)?;
+    m.add_function(wrap_pyfunction!(selfsim::write_self_similar, m)?)?;
     m.add_function(wrap_pyfunction!(search::scan, m)?)?;
     m.add_function(wrap_pyfunction!(neardup::search, m)?)?;
     m.add_function(wrap_pyfunction!(neardup::write_index, m)?)?;

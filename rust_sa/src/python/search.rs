@@ -1,4 +1,4 @@
-//! The searches of the Python module: counts, repeats and the scan, each
+//! The searches of the Python module: counts and the scan, each
 //! on a part (and its suffix array) named by path.
 //!
 //! Invariant: the part and its suffix array are opened and checked by the
@@ -16,6 +16,7 @@ use super::hits::hits_dict;
 use super::index::AnyIndex;
 use super::neardup::refuse_part_files;
 use super::width;
+use crate::cli;
 use crate::count as counting;
 use crate::layout::default_size_path;
 use crate::manifest;
@@ -24,7 +25,6 @@ use crate::queries::{self, check_queries, queries_from_ids, refuse_empty_rows};
 use crate::sa::{self, SaError, SuffixArray};
 use crate::scan::{self as scanning, ScanError};
 use crate::token::{tokens_from_ids, Token, Width};
-use crate::{cli, selfsim};
 
 /// Queries given as a path (query file or .npy), a 2-D integer array, or a
 /// sequence of token sequences.
@@ -170,53 +170,6 @@ pub(super) fn count_multi<'py>(
         Width::U32 => go::<u32>(py, &train, &size, &sa_path, queries_arg(queries)?, progress)?,
     };
     Ok(PyArray1::from_vec(py, counts))
-}
-
-/// The `(positions, counts)` arrays of [`self_similar`].
-type PositionsAndCounts<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u64>>);
-
-/// Every sequence of `length` tokens occurring at least twice in the part:
-/// `(positions, counts)`, uint64 arrays; cluster `i` is
-/// `positions[sum(counts[:i]) : sum(counts[:i+1])]` (token positions in the part).
-#[pyfunction]
-#[pyo3(signature = (train, length=100, size=None, sa=None, token_bytes=2, progress=false))]
-pub(super) fn self_similar<'py>(
-    py: Python<'py>,
-    train: PathBuf,
-    length: usize,
-    size: Option<PathBuf>,
-    sa: Option<PathBuf>,
-    token_bytes: u8,
-    progress: bool,
-) -> PyResult<PositionsAndCounts<'py>> {
-    if length == 0 {
-        return Err(bad_argument("length must be at least 1"));
-    }
-    let (size, sa_path) = part_paths(&train, size, sa);
-    fn go<T: Token>(
-        py: Python<'_>,
-        t: &Path,
-        s: &Path,
-        sp: &Path,
-        length: usize,
-        progress: bool,
-    ) -> PyResult<selfsim::Clusters> {
-        Ok(py.detach(|| {
-            let (part, sa) = open_with_sa::<T>(t, s, sp)?;
-            let bar = cli::progress_bar(sa.body().len() as u64, "self-similar", !progress);
-            let c = selfsim::self_similar(part.tokens(), sa.body(), length, &|n| bar.inc(n));
-            bar.finish_and_clear();
-            Ok::<_, SaError>(c)
-        })?)
-    }
-    let c = match width(token_bytes)? {
-        Width::U16 => go::<u16>(py, &train, &size, &sa_path, length, progress)?,
-        Width::U32 => go::<u32>(py, &train, &size, &sa_path, length, progress)?,
-    };
-    Ok((
-        PyArray1::from_vec(py, c.positions),
-        PyArray1::from_vec(py, c.counts),
-    ))
 }
 
 /// Near-duplicate scan of a part for `targets` (2-D array or list, one target

@@ -36,9 +36,32 @@ pub(super) fn header_positions<T: Token>(docs: &[Document]) -> impl Iterator<Ite
         .flat_map(|d| d.start - T::HEADER_TOKENS..d.start)
 }
 
+/// Bytes that libsais16 allocates for each thread when it runs on more than
+/// one: a cache of 2,097,184 (symbol, index) pairs and four buckets per
+/// 16-bit symbol (`LIBSAIS_PER_THREAD_CACHE_SIZE` and `thread_buckets` in
+/// libsais16.c), all of it touched while sorting.
+const LIBSAIS16_BYTES_PER_THREAD: usize = 2_097_184 * 8 + 4 * 65_536 * 4;
+
+/// Share of the memory budget, in bytes per token, that libsais16's
+/// per-thread state may take.
+const THREAD_STATE_BYTES_PER_TOKEN: f64 = 0.25;
+
+/// How many of `threads` libsais16 gets for `n` tokens: as many as its
+/// per-thread state fits in [`THREAD_STATE_BYTES_PER_TOKEN`], at least one.
+/// Below ~140M tokens that is one thread, which costs nothing measurable:
+/// on such parts libsais16 finds few runs long enough to sort in parallel
+/// (10.6M tokens/s on one thread, 10.0M on two, on 100M Zipf tokens), while
+/// two threads' state alone would take 0.36 bytes/token.
+fn libsais16_threads(threads: usize, n: usize) -> usize {
+    let affordable =
+        (n as f64 * THREAD_STATE_BYTES_PER_TOKEN / LIBSAIS16_BYTES_PER_THREAD as f64) as usize;
+    threads.min(affordable).max(1)
+}
+
 // `threads` is only used when built with OpenMP.
 #[allow(unused_variables)]
 fn run_u16(text: &[u16], threads: usize) -> Result<Vec<u32>, SaError> {
+    let threads = libsais16_threads(threads, text.len());
     // Our own buffer rather than the binding's: backed by huge pages and
     // faulted in on every core (see `hugepages`), and without the binding's
     // few thousand entries of extra space. Extra space only pays off once
@@ -136,4 +159,27 @@ pub fn build<T: SaToken>(part: Part<T>, threads: usize) -> Result<Vec<u32>, SaEr
         return Err(SaError::TooLarge(tokens.len()));
     }
     T::suffix_array(&mut tokens, &docs, threads)
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+
+    #[test]
+    fn libsais16_threads_fit_the_budget() {
+        assert_eq!(libsais16_threads(0, 0), 1);
+        assert_eq!(libsais16_threads(2, 100_000_000), 1);
+        for (threads, n) in [(2, 300_000_000), (64, 1 << 31), (8, 400_000_000)] {
+            let t = libsais16_threads(threads, n);
+            assert!(
+                t > 1 && t <= threads,
+                "{threads} threads on {n} tokens: {t}"
+            );
+            let bytes_per_token = (t * LIBSAIS16_BYTES_PER_THREAD) as f64 / n as f64;
+            assert!(
+                bytes_per_token <= THREAD_STATE_BYTES_PER_TOKEN,
+                "{bytes_per_token}"
+            );
+        }
+    }
 }

@@ -162,14 +162,6 @@ impl SuffixArray {
         match map.note.as_deref().and_then(Stamp::parse) {
             Some(stamp) => {
                 check::permutation(sa, n).map_err(flawed)?;
-                let actual = fingerprint::part(tokens, part.docs());
-                if actual != stamp.part {
-                    return Err(SaError::OtherPart {
-                        path: path.to_path_buf(),
-                        recorded: stamp.part,
-                        actual,
-                    });
-                }
                 let actual = fingerprint::array(sa);
                 if actual != stamp.array {
                     return Err(SaError::Damaged {
@@ -178,11 +170,32 @@ impl SuffixArray {
                         actual,
                     });
                 }
+                // The array is read: without its pages, the part's are the
+                // only ones resident while its fingerprint is computed.
+                map.release(0, 4 * n);
+                let actual = fingerprint::part(tokens, part.docs());
+                if actual != stamp.part {
+                    return Err(SaError::OtherPart {
+                        path: path.to_path_buf(),
+                        recorded: stamp.part,
+                        actual,
+                    });
+                }
             }
             None => check::verify(sa, tokens, part.docs()).map_err(flawed)?,
         }
+        // Searches read a few pages of the array; what the checks read need
+        // not stay resident (it stays in the page cache).
+        map.release(0, 4 * n);
         let n_body = n - part.header_tokens();
         Ok(SuffixArray { map, n_body })
+    }
+
+    /// Drops the pages of the first `index` suffixes from resident memory
+    /// (see [`NpyMap::release`]); a pass over the array in order calls it
+    /// with what it has read so far.
+    pub fn release_below(&self, index: usize) {
+        self.map.release(0, 4 * index);
     }
 
     /// The suffixes that start in a document body, in sorted order.
