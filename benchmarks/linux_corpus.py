@@ -10,8 +10,8 @@ prepares it once in `--dir` and reuses it:
        apt-get install linux-source-6.1      # puts /usr/src/linux-source-6.1.tar.xz
 
    unpacked, keeping the C sources and headers (`*.c`, `*.h`) up to 256 KB
-   (the 251 larger ones are generated register tables of up to 30 MB each:
-   tables, not the code a search is asked about);
+   (the 251 larger ones are generated register tables of up to 30 MB each,
+   not the code a search is asked about);
 2. a byte-level BPE (32,768 ids, GPT-2's pre-tokenization) trained locally on
    a sample of those files with `tokenizers`, saved as a transformers folder;
 3. the files tokenized into parts by the study's own `text_dir` corpus (one

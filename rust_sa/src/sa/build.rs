@@ -48,10 +48,11 @@ const THREAD_STATE_BYTES_PER_TOKEN: f64 = 0.25;
 
 /// How many of `threads` libsais16 gets for `n` tokens: as many as its
 /// per-thread state fits in [`THREAD_STATE_BYTES_PER_TOKEN`], at least one.
-/// Below ~140M tokens that is one thread, which costs nothing measurable:
-/// on such parts libsais16 finds few runs long enough to sort in parallel
-/// (10.6M tokens/s on one thread, 10.0M on two, on 100M Zipf tokens), while
-/// two threads' state alone would take 0.36 bytes/token.
+/// Below ~140M tokens that is one thread. Memory comes first: on 100M Zipf
+/// tokens two threads sort 15-20% faster on a 2-core machine (11.6-12.3 s
+/// against 14.0-15.6 s), but their state alone takes 0.36 bytes/token, which
+/// with the text, the array and the interpreter of the `rust-sa` script
+/// passes the budget of 6.5 bytes/token.
 fn libsais16_threads(threads: usize, n: usize) -> usize {
     let affordable =
         (n as f64 * THREAD_STATE_BYTES_PER_TOKEN / LIBSAIS16_BYTES_PER_THREAD as f64) as usize;
