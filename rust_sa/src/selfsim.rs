@@ -47,8 +47,8 @@ pub fn self_similar<T: Token>(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Clusters {
     let mut all = Clusters::default();
-    let collect = |c: Option<&Clusters>| {
-        if let Some(c) = c {
+    let collect = |step: Step| {
+        if let Step::Chunk(c) = step {
             all.positions.extend_from_slice(&c.positions);
             all.counts.extend_from_slice(&c.counts);
         }
@@ -74,33 +74,38 @@ pub fn write_self_similar<T: Token>(
 ) -> Result<(usize, usize), NpyError> {
     let mut p = Appender::<u64>::create(positions)?;
     let mut c = Appender::<u64>::create(counts)?;
-    let body = sa.body();
-    let mut done = 0;
-    in_batches(tokens, body, length, progress, |chunk| {
-        match chunk {
-            Some(chunk) => {
+    in_batches(tokens, sa.body(), length, progress, |step| {
+        match step {
+            Step::Chunk(chunk) => {
                 p.extend(&chunk.positions)?;
                 c.extend(&chunk.counts)?;
-                done += CHUNK;
             }
-            // A batch ended: the suffixes below its end are not read again,
-            // except by a cluster that crosses it.
-            None => sa.release_below(done.min(body.len())),
+            // The suffixes below a batch's end are not read again, except by
+            // a cluster that crosses it (which faults its pages back in).
+            Step::Read(end) => sa.release_below(end),
         }
         Ok::<_, NpyError>(())
     })?;
     Ok((c.finish()?, p.finish()?))
 }
 
-/// The clusters in suffix-array order: `emit` gets those of each chunk of
-/// [`CHUNK`] suffixes in turn (the clusters whose first suffix lies in the
-/// chunk), and `None` after each batch of chunks found in parallel.
+/// What [`in_batches`] hands on, in order.
+enum Step<'a> {
+    /// The clusters whose first suffix lies in the next chunk of [`CHUNK`] suffixes.
+    Chunk(&'a Clusters),
+    /// Every cluster starting below this suffix has been handed on.
+    Read(usize),
+}
+
+/// The clusters in suffix-array order: `emit` gets those of each chunk in
+/// turn, and after each batch of chunks (found in parallel) the end of the
+/// batch.
 fn in_batches<T: Token, E>(
     tokens: &[T],
     body_sa: &[u32],
     length: usize,
     progress: &(dyn Fn(u64) + Sync),
-    mut emit: impl FnMut(Option<&Clusters>) -> Result<(), E>,
+    mut emit: impl FnMut(Step) -> Result<(), E>,
 ) -> Result<(), E> {
     let m = body_sa.len();
     let length = length.max(1);
@@ -145,9 +150,9 @@ fn in_batches<T: Token, E>(
             })
             .collect();
         for p in &parts {
-            emit(Some(p))?;
+            emit(Step::Chunk(p))?;
         }
-        emit(None)?;
+        emit(Step::Read(end))?;
     }
     Ok(())
 }

@@ -170,8 +170,9 @@ impl SuffixArray {
                         actual,
                     });
                 }
-                // The array is read: without its pages, the part's are the
-                // only ones resident while its fingerprint is computed.
+                // The array is read. Searches read a few of its pages, so none
+                // need stay resident (the page cache keeps them), and the
+                // part's fingerprint runs with only the part's pages in.
                 map.release(0, 4 * n);
                 let actual = fingerprint::part(tokens, part.docs());
                 if actual != stamp.part {
@@ -182,11 +183,11 @@ impl SuffixArray {
                     });
                 }
             }
-            None => check::verify(sa, tokens, part.docs()).map_err(flawed)?,
+            None => {
+                check::verify(sa, tokens, part.docs()).map_err(flawed)?;
+                map.release(0, 4 * n);
+            }
         }
-        // Searches read a few pages of the array; what the checks read need
-        // not stay resident (it stays in the page cache).
-        map.release(0, 4 * n);
         let n_body = n - part.header_tokens();
         Ok(SuffixArray { map, n_body })
     }
